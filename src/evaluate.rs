@@ -1,0 +1,1 @@
+//! Precision / recall / F1 of a clustering against ground truth. (stub: being written)

@@ -1,0 +1,1 @@
+//! Synthetic Vietnamese population with ground truth. (stub: being written)

@@ -1,0 +1,1 @@
+//! Loading input tables (Parquet, CSV). (stub: being written)

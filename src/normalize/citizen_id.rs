@@ -1,0 +1,1 @@
+//! Personal ID numbers and CMNDs. (stub: being written)

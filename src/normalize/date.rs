@@ -1,0 +1,1 @@
+//! Dates of birth. (stub: being written)

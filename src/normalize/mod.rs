@@ -1,0 +1,22 @@
+//! Normalization of Vietnamese identity fields.
+//!
+//! Every comparison and blocking key downstream is computed from these
+//! functions, once per distinct input value.
+//!
+//! - [`text`]: NFC, legacy-encoding detection and repair (VNI, TCVN3, VIQR,
+//!   UTF-8 read as Windows-1252, Windows-1258), Đ look-alikes, accent folding;
+//!   and the forward encoders the generator uses to corrupt names.
+//! - [`tone`]: tone-mark placement, old style (hòa) ↔ new style (hoà).
+//! - [`name`]: full name → family / middle / given, canonical form, keys.
+//! - [`phonetic`]: a Vietnamese phonetic key folding dialect spelling merges.
+//! - [`date`]: dates of birth in the formats found in registers.
+//! - [`citizen_id`]: 12-digit personal ID numbers and 9-digit CMNDs.
+//! - [`province`]: the 63 provinces (2016 codes) and the 34 units of 2025.
+
+pub mod citizen_id;
+pub mod date;
+pub mod name;
+pub mod phonetic;
+pub mod province;
+pub mod text;
+pub mod tone;

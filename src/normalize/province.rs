@@ -1,0 +1,1 @@
+//! Provinces. (stub: being written)
