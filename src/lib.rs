@@ -18,3 +18,5 @@ pub mod intern;
 pub mod store;
 pub mod compare;
 pub mod model;
+pub mod cluster;
+pub mod report;
