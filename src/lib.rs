@@ -3,6 +3,7 @@
 //! The pipeline is load → normalize → block → compare/score → cluster → flag
 //! → write. This crate is the library behind the `dinhdanh` command.
 
+pub mod datasets;
 pub mod error;
 pub mod evaluate;
 pub mod generate;
