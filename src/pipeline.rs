@@ -122,9 +122,9 @@ pub fn load_store(config: &Config, inputs: &[PathBuf], as_of: Date) -> Result<Re
             .unwrap_or_default();
         let src = builder.add_source(&name);
         let mut row_no: u64 = 0;
-        let mut extras: Vec<Option<&str>> = Vec::with_capacity(config.extra.len());
         for batch in source.batches(&wanted, 64 * 1024)? {
             let batch = batch?;
+            let mut extras: Vec<Option<&str>> = Vec::with_capacity(config.extra.len());
             let columns: Vec<_> = (0..wanted.len())
                 .map(|i| source.string_column(&batch, i))
                 .collect::<Result<_>>()?;

@@ -542,8 +542,8 @@ fn build_names(raw: &[Box<str>]) -> (NameTable, Vec<u32>) {
                 given: tok(&n.given, &mut tokens),
                 family_key: tok(&family_key, &mut tokens),
                 given_key: tok(&given_key, &mut tokens),
-                family_group: tok(&derive::variant_group(&family_key), &mut tokens),
-                given_group: tok(&derive::variant_group(&given_key), &mut tokens),
+                family_group: tok(&n.family_group, &mut tokens),
+                given_group: tok(&n.given_group, &mut tokens),
                 given_phonetic: tok(&normalize::phonetic::phonetic_key(&n.given), &mut tokens),
                 encoding: n.encoding,
                 given_first: n.given_first,
@@ -565,17 +565,77 @@ fn build_names(raw: &[Box<str>]) -> (NameTable, Vec<u32>) {
 /// Adapters from the normalize modules to the store's packed codes.
 mod derive {
     use super::*;
+    use normalize::citizen_id::{parse_id, IdNumber, Sex};
+    use normalize::date::{parse_date, Precision};
+    use normalize::province::{lookup, ProvinceMatch};
 
-    pub fn dob(_v: &str, _today: normalize::date::Date) -> Dob {
-        Dob::default()
+    pub fn dob(v: &str, today: normalize::date::Date) -> Dob {
+        let p = parse_date(v, today);
+        if !p.is_usable() {
+            return Dob {
+                flags: Dob::INVALID,
+                ..Dob::default()
+            };
+        }
+        let mut flags = 0;
+        if p.placeholder {
+            flags |= Dob::PLACEHOLDER;
+        }
+        if p.future {
+            flags |= Dob::FUTURE;
+        }
+        let (year, month, day) = match (p.repaired, p.precision) {
+            (Some(d), _) => {
+                flags |= Dob::REPAIRED;
+                (d.year, d.month, d.day)
+            }
+            (None, Some(Precision::Day)) => (p.year.unwrap_or(0), p.month.unwrap_or(0), p.day.unwrap_or(0)),
+            (None, Some(Precision::Month)) => (p.year.unwrap_or(0), p.month.unwrap_or(0), 0),
+            (None, _) => (p.year.unwrap_or(0), 0, 0),
+        };
+        if year == 0 {
+            return Dob {
+                flags: Dob::INVALID,
+                ..Dob::default()
+            };
+        }
+        Dob {
+            year,
+            month,
+            day,
+            flags,
+        }
     }
 
     pub fn days(d: Dob) -> i32 {
-        i32::from(d.year) * 372 + i32::from(d.month) * 31 + i32::from(d.day)
+        match normalize::date::Date::new(d.year, d.month.max(1), d.day.max(1)) {
+            Some(date) => date.to_days(),
+            None => i32::from(d.year) * 366,
+        }
     }
 
-    pub fn cid(_v: &str) -> Cid {
-        Cid::default()
+    pub fn cid(v: &str) -> Cid {
+        let id = parse_id(v);
+        match id {
+            IdNumber::Personal {
+                sex, birth_year, ..
+            } => Cid {
+                value: id.packed().expect("valid numbers pack"),
+                kind: Cid::PERSONAL,
+                sex: if sex == Sex::Male { SEX_MALE } else { SEX_FEMALE },
+                birth_year,
+            },
+            IdNumber::Cmnd { number, .. } => Cid {
+                value: u64::from(number),
+                kind: Cid::CMND,
+                sex: SEX_UNKNOWN,
+                birth_year: 0,
+            },
+            IdNumber::Invalid { .. } => Cid {
+                kind: Cid::INVALID,
+                ..Cid::default()
+            },
+        }
     }
 
     pub fn sex(v: &str) -> u8 {
@@ -587,24 +647,32 @@ mod derive {
         }
     }
 
-    pub fn province(_v: &str) -> u16 {
-        0
+    /// Province code, or for a 2025 unit name that covers several old
+    /// provinces, 1000 + the unit id (same unit, no single old code).
+    pub fn province(v: &str) -> u16 {
+        match lookup(v) {
+            ProvinceMatch::Province { code, .. } => code,
+            ProvinceMatch::Unit2025 { unit } => 1000 + unit.0,
+            ProvinceMatch::Unknown => 0,
+        }
     }
 
-    pub fn unit(_code: u16) -> u8 {
-        u8::MAX
+    pub fn unit(code: u16) -> u8 {
+        if code == 0 {
+            return u8::MAX;
+        }
+        if code >= 1000 {
+            return (code - 1000) as u8;
+        }
+        normalize::province::by_code(code).map_or(u8::MAX, |p| p.unit_2025.0 as u8)
     }
 
     pub fn address_key(v: &str) -> String {
-        let folded = normalize::text::strip_marks(v).to_lowercase();
+        let folded = normalize::text::strip_marks(&normalize::text::repair(v).text).to_lowercase();
         folded
             .split(|c: char| !c.is_alphanumeric())
             .filter(|t| !t.is_empty())
             .collect::<Vec<_>>()
             .join(" ")
-    }
-
-    pub fn variant_group(key: &str) -> String {
-        key.to_owned()
     }
 }

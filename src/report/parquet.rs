@@ -24,7 +24,7 @@ impl ParquetOut {
         let file = AtomicFile::create(dest)?;
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("level 1 is valid")))
-            .set_max_row_group_size(1 << 20)
+            .set_max_row_group_row_count(Some(1 << 20))
             // Fixed "created by" so outputs do not change with the library version.
             .set_created_by("dinhdanh".to_owned())
             .build();
