@@ -17,8 +17,7 @@ use super::tables;
 use crate::normalize::{text, tone};
 
 /// One kind of damage applied to a record, as written in the truth file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Corruption {
     NoDiacritics,
     Nfd,
@@ -148,6 +147,13 @@ impl Corruption {
             IdBorrowed => 0.0,
             _ => 3.0,
         }
+    }
+}
+
+/// Serialized as its tag, so JSON and the truth file agree.
+impl Serialize for Corruption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
