@@ -11,3 +11,10 @@ pub mod normalize;
 pub mod output;
 
 pub use error::{Error, Result};
+pub mod block;
+pub mod config;
+pub mod progress;
+pub mod intern;
+pub mod store;
+pub mod compare;
+pub mod model;
