@@ -31,7 +31,12 @@ fn read(path: &Path) -> Table {
                     let l = col.as_any().downcast_ref::<ListArray>().unwrap();
                     let v = l.value(i);
                     let s = v.as_any().downcast_ref::<StringArray>().unwrap();
-                    Some((0..s.len()).map(|k| s.value(k)).collect::<Vec<_>>().join("|"))
+                    Some(
+                        (0..s.len())
+                            .map(|k| s.value(k))
+                            .collect::<Vec<_>>()
+                            .join("|"),
+                    )
                 };
                 row.insert(f.name().clone(), v);
             }
@@ -42,7 +47,9 @@ fn read(path: &Path) -> Table {
 }
 
 fn get<'a>(row: &'a BTreeMap<String, Option<String>>, col: &str) -> Option<&'a str> {
-    row.get(col).unwrap_or_else(|| panic!("no column {col}")).as_deref()
+    row.get(col)
+        .unwrap_or_else(|| panic!("no column {col}"))
+        .as_deref()
 }
 
 fn tags(row: &BTreeMap<String, Option<String>>) -> Vec<&str> {
@@ -74,19 +81,26 @@ fn parse_date(s: &str) -> Option<(u32, u32, u32)> {
 }
 
 fn year_of(s: &str) -> u32 {
-    parse_date(s).map(|d| d.0).unwrap_or_else(|| s.parse().unwrap())
+    parse_date(s)
+        .map(|d| d.0)
+        .unwrap_or_else(|| s.parse().unwrap())
 }
 
 #[test]
 fn writes_exactly_n_records_with_truth_for_each() {
     let dir = tempfile::tempdir().unwrap();
-    let s = run(&GenerateConfig::new(5_000, dir.path()).seed(1).row_group_size(1_000));
+    let s = run(&GenerateConfig::new(5_000, dir.path())
+        .seed(1)
+        .row_group_size(1_000));
     assert_eq!(s.records, 5_000);
     let records = read(&dir.path().join("records.parquet"));
     let truth = read(&dir.path().join("truth.parquet"));
     assert_eq!(records.len(), 5_000);
     assert_eq!(truth.len(), 5_000);
-    let ids: BTreeSet<_> = records.iter().map(|r| get(r, "record_id").unwrap()).collect();
+    let ids: BTreeSet<_> = records
+        .iter()
+        .map(|r| get(r, "record_id").unwrap())
+        .collect();
     assert_eq!(ids.len(), 5_000, "record ids are unique");
     let tids: BTreeSet<_> = truth.iter().map(|r| get(r, "record_id").unwrap()).collect();
     assert_eq!(ids, tids);
@@ -151,11 +165,16 @@ fn same_seed_gives_same_bytes_at_any_thread_count() {
 #[test]
 fn order_reveals_nothing_about_the_person() {
     let dir = tempfile::tempdir().unwrap();
-    run(&GenerateConfig::new(20_000, dir.path()).seed(3).duplicate_share(0.3));
+    run(&GenerateConfig::new(20_000, dir.path())
+        .seed(3)
+        .duplicate_share(0.3));
     let truth = read(&dir.path().join("truth.parquet"));
     let pids: Vec<&str> = truth.iter().map(|t| get(t, "person_id").unwrap()).collect();
     let adjacent_same = pids.windows(2).filter(|w| w[0] == w[1]).count();
-    assert!(adjacent_same < 10, "{adjacent_same} duplicates next to each other");
+    assert!(
+        adjacent_same < 10,
+        "{adjacent_same} duplicates next to each other"
+    );
     // Person ids rise from one row to the next about half the time.
     let rising = pids.windows(2).filter(|w| w[0] < w[1]).count() as f64 / pids.len() as f64;
     assert!((0.45..0.55).contains(&rising), "rising share {rising}");
@@ -164,7 +183,10 @@ fn order_reveals_nothing_about_the_person() {
         .iter()
         .filter(|t| get(t, "role") == Some("duplicate"))
         .count() as f64;
-    let all = truth.iter().filter(|t| get(t, "role") == Some("duplicate")).count() as f64;
+    let all = truth
+        .iter()
+        .filter(|t| get(t, "role") == Some("duplicate"))
+        .count() as f64;
     assert!((first_half / all - 0.5).abs() < 0.05);
 }
 
@@ -182,7 +204,11 @@ fn every_catalogue_tag_appears() {
         }
     }
     for c in Corruption::ALL {
-        assert!(seen.contains_key(c.as_str()), "tag {} never applied", c.as_str());
+        assert!(
+            seen.contains_key(c.as_str()),
+            "tag {} never applied",
+            c.as_str()
+        );
     }
     assert_eq!(seen.len(), Corruption::ALL.len(), "unknown tags: {seen:?}");
     // The summary counts what the truth file says.
@@ -194,7 +220,10 @@ fn every_catalogue_tag_appears() {
     assert_eq!(seen, from_summary);
     // About 0.2 % of records borrow another person's ID.
     let share = s.borrowed_ids as f64 / 100_000.0;
-    assert!((0.0012..0.0028).contains(&share), "id_borrowed share {share}");
+    assert!(
+        (0.0012..0.0028).contains(&share),
+        "id_borrowed share {share}"
+    );
 }
 
 #[test]
@@ -206,8 +235,8 @@ fn ids_of_first_records_agree_with_the_person() {
     // Province codes of Circular 07/2016 (DOMAIN.md §3).
     let codes: BTreeSet<u32> = [
         1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36,
-        37, 38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72,
-        74, 75, 77, 79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
+        37, 38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74,
+        75, 77, 79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,
     ]
     .into();
     let mut seen_codes = BTreeSet::new();
@@ -261,7 +290,8 @@ fn twins_and_namesakes_resemble_their_related_person() {
             continue;
         };
         let (a, b) = (&records[i], &records[j]);
-        let date = |r: &BTreeMap<String, Option<String>>| get(r, "date_of_birth").unwrap().to_owned();
+        let date =
+            |r: &BTreeMap<String, Option<String>>| get(r, "date_of_birth").unwrap().to_owned();
         if role == "twin" {
             twins += 1;
             assert_eq!(words(i)[0], words(j)[0], "family name");
@@ -325,13 +355,27 @@ fn csv_output_has_headers_and_joined_tags() {
     let mut r = csv::Reader::from_path(dir.path().join("records.csv")).unwrap();
     assert_eq!(
         r.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["record_id", "full_name", "date_of_birth", "sex", "citizen_id", "province", "address"]
+        [
+            "record_id",
+            "full_name",
+            "date_of_birth",
+            "sex",
+            "citizen_id",
+            "province",
+            "address"
+        ]
     );
     assert_eq!(r.records().count(), 3_000);
     let mut t = csv::Reader::from_path(dir.path().join("truth.csv")).unwrap();
     assert_eq!(
         t.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["record_id", "person_id", "role", "related_person_id", "corruptions"]
+        [
+            "record_id",
+            "person_id",
+            "role",
+            "related_person_id",
+            "corruptions"
+        ]
     );
     let multi = t
         .records()
@@ -373,4 +417,24 @@ fn progress_reports_every_row_group() {
     )
     .unwrap();
     assert_eq!(*seen.borrow(), [1_000, 2_000, 2_500]);
+}
+
+/// The "done" check and the measurement run, not part of the normal suite:
+/// `cargo test --release --test generate -- --ignored one_million`.
+#[test]
+#[ignore = "1 M records: run in release by hand"]
+fn one_million_records_carry_every_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let s = run(&GenerateConfig::new(1_000_000, dir.path()).seed(2025));
+    eprintln!("1 M records in {:.1} s", start.elapsed().as_secs_f64());
+    eprintln!("{}", serde_json::to_string_pretty(&s).unwrap());
+    assert_eq!(s.records, 1_000_000);
+    for c in Corruption::ALL {
+        assert!(
+            s.corruption_counts.contains_key(c.as_str()),
+            "tag {} never applied",
+            c.as_str()
+        );
+    }
 }

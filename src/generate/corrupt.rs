@@ -141,8 +141,14 @@ impl Corruption {
             Typo => 10.0,
             NoDiacritics => 8.0,
             IdMissing => 5.0,
-            ToneStyle | MiddleDropped | DobDayMonthSwap | IdDigitTypo | CmndInsteadOfId
-            | ProvinceMoved | ProvinceOtherSpelling | AddressMissing => 4.0,
+            ToneStyle
+            | MiddleDropped
+            | DobDayMonthSwap
+            | IdDigitTypo
+            | CmndInsteadOfId
+            | ProvinceMoved
+            | ProvinceOtherSpelling
+            | AddressMissing => 4.0,
             Viqr | GivenFirstOrder | DobYearOnly | DobPlaceholder0101 | DobLunar => 2.0,
             IdBorrowed => 0.0,
             _ => 3.0,
@@ -278,13 +284,7 @@ pub(crate) fn make_record(
 }
 
 /// Applies one corruption; false when it would change nothing.
-fn apply(
-    c: Corruption,
-    d: &mut Draft,
-    person: &Person,
-    ids: &Ids,
-    rng: &mut ChaCha8Rng,
-) -> bool {
+fn apply(c: Corruption, d: &mut Draft, person: &Person, ids: &Ids, rng: &mut ChaCha8Rng) -> bool {
     use Corruption::*;
     match c {
         NoDiacritics | Nfd | Vni | Tcvn3 | Viqr | Utf8AsCp1252 => {
@@ -484,8 +484,8 @@ pub(crate) fn has_tone_style_choice(word: &str) -> bool {
 }
 
 const LETTERS: &[char] = &[
-    'a', 'ă', 'â', 'b', 'c', 'd', 'đ', 'e', 'ê', 'g', 'h', 'i', 'k', 'l', 'm', 'n', 'o', 'ô',
-    'ơ', 'p', 'q', 'r', 's', 't', 'u', 'ư', 'v', 'x', 'y',
+    'a', 'ă', 'â', 'b', 'c', 'd', 'đ', 'e', 'ê', 'g', 'h', 'i', 'k', 'l', 'm', 'n', 'o', 'ô', 'ơ',
+    'p', 'q', 'r', 's', 't', 'u', 'ư', 'v', 'x', 'y',
 ];
 
 /// One keyboard slip: insert, delete, substitute or transpose a letter.
@@ -608,7 +608,9 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for c in Corruption::ALL {
             let s = c.as_str();
-            assert!(s.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'));
+            assert!(s
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'));
             assert!(seen.insert(s), "{s} twice");
             // serde and as_str agree: the truth file and the summary use both.
             assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{s}\""));

@@ -158,11 +158,13 @@ impl Layout {
 fn serial_ranks(seed: u64, people: u64) -> Result<Vec<u32>> {
     let n = usize::try_from(people).map_err(|_| Error::usage("too many records"))?;
     let mut keys = vec![0u16; n];
-    keys.par_chunks_mut(CHUNK).enumerate().for_each(|(c, chunk)| {
-        for (k, key) in chunk.iter_mut().enumerate() {
-            *key = person::core(seed, (c * CHUNK + k) as u64).prefix_key();
-        }
-    });
+    keys.par_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each(|(c, chunk)| {
+            for (k, key) in chunk.iter_mut().enumerate() {
+                *key = person::core(seed, (c * CHUNK + k) as u64).prefix_key();
+            }
+        });
     let histograms: Vec<Vec<u32>> = keys
         .par_chunks(CHUNK)
         .map(|chunk| {

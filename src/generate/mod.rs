@@ -244,7 +244,9 @@ impl Run<'_> {
         };
         let ids = Ids {
             citizen_id: person::citizen_id(seed, &person.core, rank),
-            cmnd: person.has_cmnd.then(|| person::cmnd(seed, &person.core, rank)),
+            cmnd: person
+                .has_cmnd
+                .then(|| person::cmnd(seed, &person.core, rank)),
             borrowed,
         };
         let (row, corruptions) = make_record(&person, &ids, !first, &mut rng);

@@ -175,7 +175,14 @@ fn draw_core(rng: &mut ChaCha8Rng) -> Core {
         // Dates that old papers wrote impossibly and registries later moved
         // to the next valid day (DOMAIN.md §4).
         let (m, impossible) = match which {
-            0 => (3, if is_leap(i32::from(year)) { (30, 2) } else { (29, 2) }),
+            0 => (
+                3,
+                if is_leap(i32::from(year)) {
+                    (30, 2)
+                } else {
+                    (29, 2)
+                },
+            ),
             1 => (3, (30, 2)),
             2 => (5, (31, 4)),
             3 => (7, (31, 6)),
@@ -368,15 +375,14 @@ pub(crate) fn citizen_id(seed: u64, core: &Core, rank: u32) -> String {
     let prov = &tables::provinces()[usize::from(core.birth_prov)];
     let century = if core.year >= 2000 { 2 } else { 0 };
     let g = century + u16::from(!core.male);
-    let perm = Permutation::new(1_000_000, seed, domain::SERIAL, u64::from(core.prefix_key()));
+    let perm = Permutation::new(
+        1_000_000,
+        seed,
+        domain::SERIAL,
+        u64::from(core.prefix_key()),
+    );
     let serial = perm.apply(u64::from(rank));
-    format!(
-        "{:03}{}{:02}{:06}",
-        prov.code,
-        g,
-        core.year % 100,
-        serial
-    )
+    format!("{:03}{}{:02}{:06}", prov.code, g, core.year % 100, serial)
 }
 
 /// The 9-digit CMND: the issuing province's 2-digit prefix and 7 digits.
@@ -387,11 +393,9 @@ pub(crate) fn cmnd(seed: u64, core: &Core, rank: u32) -> String {
     let t = tables();
     let prov = &tables::provinces()[usize::from(core.birth_prov)];
     let slot = u64::from(t.cmnd_slot[usize::from(core.birth_prov)]);
-    let within = (u64::from(rank) * 120
-        + u64::from(core.year - FIRST_YEAR) * 2
-        + u64::from(!core.male))
-        * 4
-        + slot;
+    let within =
+        (u64::from(rank) * 120 + u64::from(core.year - FIRST_YEAR) * 2 + u64::from(!core.male)) * 4
+            + slot;
     let perm = Permutation::new(10_000_000, seed, domain::CMND, u64::from(prov.code));
     format!("{}{:07}", prov.cmnd_prefix, perm.apply(within % 10_000_000))
 }
@@ -411,7 +415,10 @@ mod tests {
             found += 1;
             let (t, b) = (person(seed, i), person(seed, i - 1));
             assert_eq!(t.family, b.family);
-            assert_eq!((t.core.year, t.core.month, t.core.day), (b.core.year, b.core.month, b.core.day));
+            assert_eq!(
+                (t.core.year, t.core.month, t.core.day),
+                (b.core.year, b.core.month, b.core.day)
+            );
             assert_eq!(t.address, b.address);
             assert_eq!(t.core.birth_prov, b.core.birth_prov);
             assert_ne!(t.given, b.given);
@@ -429,7 +436,10 @@ mod tests {
             }
             found += 1;
             let (n, b) = (person(seed, i), person(seed, i - 1));
-            assert_eq!((n.family, &n.middle, n.given), (b.family, &b.middle, b.given));
+            assert_eq!(
+                (n.family, &n.middle, n.given),
+                (b.family, &b.middle, b.given)
+            );
             assert_eq!(n.core.year, b.core.year);
             assert_eq!(n.core.male, b.core.male);
         }

@@ -166,12 +166,14 @@ static MIDDLE_FEMALE: &[(&str, f64)] = &[
     ("Hoa", 1.0),
 ];
 
+#[rustfmt::skip]
 static GIVEN_UNISEX: &[&str] = &[
     "An", "Anh", "Bình", "Châu", "Giang", "Hà", "Hải", "Hòa", "Khánh", "Khuê", "Lâm", "Linh",
     "Minh", "Ngọc", "Nhật", "Phúc", "Phương", "Sang", "Tâm", "Thanh", "Thiên", "Tú", "Tuyền",
     "Xuân", "Yên", "Nguyên", "Ân", "Trúc",
 ];
 
+#[rustfmt::skip]
 static GIVEN_MALE: &[&str] = &[
     "Bảo", "Cường", "Chiến", "Chính", "Công", "Dũng", "Duy", "Dương", "Đạt", "Định", "Đông",
     "Đức", "Hào", "Hiếu", "Hiệp", "Hoàng", "Hùng", "Huy", "Hưng", "Khang", "Khoa", "Khôi",
@@ -188,6 +190,7 @@ static GIVEN_MALE: &[&str] = &[
     "Vương", "Xuyên", "Lai", "Hạ", "Duẩn", "Giáp", "Hòe", "Khoái", "Thủy",
 ];
 
+#[rustfmt::skip]
 static GIVEN_FEMALE: &[&str] = &[
     "Hoa", "Lan", "Mai", "Hương", "Hằng", "Hạnh", "Hiền", "Huyền", "Hồng", "Nga", "Nhung",
     "Nhi", "Thảo", "Thơ", "Thu", "Thúy", "Thủy", "Trang", "Trinh", "Tuyết", "Vân", "Vy", "Yến",
@@ -225,6 +228,7 @@ macro_rules! p {
     };
 }
 
+#[rustfmt::skip]
 static PROVINCES: &[ProvinceRow] = &[
     p!(1, "Hà Nội", 8054, "01", "Hà Nội", ["TP. Hà Nội", "Ha Noi", "Hanoi", "HN"]),
     p!(2, "Hà Giang", 855, "07", "Tuyên Quang", ["Tỉnh Hà Giang", "Ha Giang"]),
@@ -292,6 +296,7 @@ static PROVINCES: &[ProvinceRow] = &[
     p!(96, "Cà Mau", 1194, "38", "Cà Mau", ["Tỉnh Cà Mau", "Ca Mau"]),
 ];
 
+#[rustfmt::skip]
 static STREETS: &[&str] = &[
     "Lê Lợi", "Trần Hưng Đạo", "Nguyễn Trãi", "Hai Bà Trưng", "Quang Trung", "Lý Thường Kiệt",
     "Nguyễn Huệ", "Hùng Vương", "Lê Duẩn", "Điện Biên Phủ", "Phan Chu Trinh", "Hoàng Văn Thụ",
@@ -299,6 +304,7 @@ static STREETS: &[&str] = &[
     "Đinh Tiên Hoàng", "Võ Thị Sáu", "Lạc Long Quân", "Âu Cơ", "Nguyễn Văn Cừ", "Tô Hiến Thành",
 ];
 
+#[rustfmt::skip]
 static PLACES: &[&str] = &[
     "Tân Hòa", "Yên Sơn", "Phú Mỹ", "An Bình", "Đông Hưng", "Hòa Lợi", "Tân Phú", "Vĩnh Lộc",
     "Thạch Bàn", "Long Hưng", "Bình Thạnh", "Quảng Phú", "Tiên Lữ", "Đồng Tâm", "Minh Khai",
