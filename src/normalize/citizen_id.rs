@@ -145,7 +145,9 @@ impl IdNumber {
     /// Inverse of [`IdNumber::packed`]; `None` for values it never returns.
     pub fn from_packed(v: u64) -> Option<IdNumber> {
         if v & CMND_TAG != 0 {
-            let n = u32::try_from(v & !CMND_TAG).ok().filter(|&n| n < 1_000_000_000)?;
+            let n = u32::try_from(v & !CMND_TAG)
+                .ok()
+                .filter(|&n| n < 1_000_000_000)?;
             return Some(cmnd(n));
         }
         if v >= 1_000_000_000_000 {
@@ -173,11 +175,17 @@ pub fn parse_id(input: &str) -> IdNumber {
             }
             '.' | '-' | '\u{2013}' | '\u{2014}' => {}
             c if c.is_whitespace() => {}
-            _ => return IdNumber::Invalid { reason: InvalidId::NonDigit },
+            _ => {
+                return IdNumber::Invalid {
+                    reason: InvalidId::NonDigit,
+                }
+            }
         }
     }
     match digits {
-        0 => IdNumber::Invalid { reason: InvalidId::Empty },
+        0 => IdNumber::Invalid {
+            reason: InvalidId::Empty,
+        },
         12 => personal(value).unwrap_or(IdNumber::Invalid {
             reason: InvalidId::BadCenturyDigit,
         }),

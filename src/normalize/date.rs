@@ -367,8 +367,12 @@ pub fn parse_date(input: &str, today: Date) -> ParsedDate {
             // that no string has two readings.
             match ymd {
                 Ok(p) if p.precision == Some(Precision::Day) && !p.sentinel => Ok(p),
-                _ => match build(DateFormat::DmyCompact, v % 10_000, v / 10_000 % 100, v / 1_000_000)
-                {
+                _ => match build(
+                    DateFormat::DmyCompact,
+                    v % 10_000,
+                    v / 10_000 % 100,
+                    v / 1_000_000,
+                ) {
                     Ok(p) if p.precision == Some(Precision::Day) && !p.sentinel => Ok(p),
                     _ => ymd,
                 },
