@@ -1155,7 +1155,8 @@ mod tests {
                 (clean.text.as_str(), clean.encoding),
                 (name.as_str(), Encoding::Unicode)
             );
-            let encoders: [(fn(&str) -> String, Encoding); 4] = [
+            type Encoder = fn(&str) -> String;
+            let encoders: [(Encoder, Encoding); 4] = [
                 (encode_vni, Encoding::Vni),
                 (encode_tcvn3, Encoding::Tcvn3),
                 (encode_viqr, Encoding::Viqr),

@@ -81,10 +81,9 @@ fn restyle_syllable(syl: &str, style: Style) -> Option<String> {
 
     // Onset: consonants, plus the u of "qu" and the i of "gi" before a vowel.
     let mut onset = chars.iter().take_while(|&&c| vowel_of(c).is_none()).count();
-    if onset == 1 && is_letter(0, 'q') && n > 1 && base(1) == Some(B_U) {
-        onset = 2;
-    } else if onset == 1 && is_letter(0, 'g') && n > 2 && base(1) == Some(B_I) && base(2).is_some()
-    {
+    let qu = is_letter(0, 'q') && n > 1 && base(1) == Some(B_U);
+    let gi = is_letter(0, 'g') && n > 2 && base(1) == Some(B_I) && base(2).is_some();
+    if onset == 1 && (qu || gi) {
         onset = 2;
     }
     // Exactly two vowels and nothing after them: an open syllable.
