@@ -307,11 +307,7 @@ impl<'s> Blocker<'s> {
         let src = &self.store.source;
         (0..self.rules.len())
             .into_par_iter()
-            .flat_map(|k| {
-                self.groups[k]
-                    .par_iter()
-                    .map(move |&range| (k, range))
-            })
+            .flat_map(|k| self.groups[k].par_iter().map(move |&range| (k, range)))
             .fold(&identity, |mut acc, (k, (s, e))| {
                 let members = &self.order[k][s as usize..e as usize];
                 for (x, &a) in members.iter().enumerate() {

@@ -89,8 +89,20 @@ const ADDRESS: &[&str] = &["missing", "exact", "jw_0.90", "jw_0.75", "different"
 const X_EXACT: &[&str] = &["missing", "exact", "different"];
 const X_JW: &[&str] = &["missing", "exact", "jw_0.92", "jw_0.80", "different"];
 const X_LEV: &[&str] = &["missing", "exact", "lev_1", "lev_2", "different"];
-const X_DATE: &[&str] = &["missing", "exact", "within_31_days", "within_366_days", "different"];
-const X_NUM: &[&str] = &["missing", "exact", "within_1pct", "within_10pct", "different"];
+const X_DATE: &[&str] = &[
+    "missing",
+    "exact",
+    "within_31_days",
+    "within_366_days",
+    "different",
+];
+const X_NUM: &[&str] = &[
+    "missing",
+    "exact",
+    "within_1pct",
+    "within_10pct",
+    "different",
+];
 
 /// The comparisons a store supports, in a fixed order.
 pub fn comparisons(store: &RecordStore) -> Vec<Comparison> {
@@ -132,7 +144,12 @@ pub fn comparisons(store: &RecordStore) -> Vec<Comparison> {
             ExtraKind::Date => X_DATE,
             ExtraKind::Numeric => X_NUM,
         };
-        add(&e.name, Field::Extra(i), levels, e.term_frequency.then_some(1));
+        add(
+            &e.name,
+            Field::Extra(i),
+            levels,
+            e.term_frequency.then_some(1),
+        );
     }
     assert!(out.len() <= 16, "at most 16 comparisons fit a pattern");
     out
@@ -194,7 +211,11 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
                 2
             } else if x.given_group == y.given_group || x.given_phonetic == y.given_phonetic {
                 3
-            } else if jw(store.names.token(x.given_key), store.names.token(y.given_key)) >= 0.88 {
+            } else if jw(
+                store.names.token(x.given_key),
+                store.names.token(y.given_key),
+            ) >= 0.88
+            {
                 4
             } else {
                 5
@@ -404,7 +425,11 @@ mod tests {
             year: y,
             month: m,
             day: d,
-            flags: if m == 1 && d == 1 { Dob::PLACEHOLDER } else { 0 },
+            flags: if m == 1 && d == 1 {
+                Dob::PLACEHOLDER
+            } else {
+                0
+            },
         }
     }
 
@@ -412,9 +437,21 @@ mod tests {
     fn id_levels_by_hand() {
         let a = personal(1_085_012_345);
         assert_eq!(compare_cid(a, a), 1);
-        assert_eq!(compare_cid(a, personal(1_085_012_346)), 2, "last digit differs");
-        assert_eq!(compare_cid(a, personal(1_085_012_354)), 3, "45 → 54 transposed");
-        assert_eq!(compare_cid(a, personal(1_085_012_398)), 5, "two digits, not a swap");
+        assert_eq!(
+            compare_cid(a, personal(1_085_012_346)),
+            2,
+            "last digit differs"
+        );
+        assert_eq!(
+            compare_cid(a, personal(1_085_012_354)),
+            3,
+            "45 → 54 transposed"
+        );
+        assert_eq!(
+            compare_cid(a, personal(1_085_012_398)),
+            5,
+            "two digits, not a swap"
+        );
         let cmnd = Cid {
             value: 12_345_678,
             kind: Cid::CMND,

@@ -223,8 +223,7 @@ impl Config {
 
     /// Parses and validates TOML text.
     pub fn from_toml(text: &str) -> Result<Config> {
-        let mut config: Config =
-            toml::from_str(text).map_err(|e| Error::usage(e.to_string()))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| Error::usage(e.to_string()))?;
         config.columns.unset_empty();
         config.validate()?;
         Ok(config)
@@ -235,7 +234,10 @@ impl Config {
         let bad = |key: &str, why: &str| Err(Error::usage(format!("config key {key}: {why}")));
         let m = &self.model;
         if !(m.threshold > 0.0 && m.threshold < 1.0) {
-            return bad("model.threshold", "must be a probability strictly between 0 and 1");
+            return bad(
+                "model.threshold",
+                "must be a probability strictly between 0 and 1",
+            );
         }
         if m.u_sample_pairs < 1000 {
             return bad("model.u_sample_pairs", "must be at least 1000");
@@ -270,7 +272,8 @@ impl Config {
                 "set either full_name or family_name/middle_name/given_name, not both",
             );
         }
-        if split.iter().any(|s| s.is_some()) && (c.family_name.is_none() || c.given_name.is_none()) {
+        if split.iter().any(|s| s.is_some()) && (c.family_name.is_none() || c.given_name.is_none())
+        {
             return bad(
                 "columns.family_name",
                 "split names need both family_name and given_name",
@@ -283,12 +286,16 @@ impl Config {
                 return bad(&format!("extra[{i}].column"), "must name a column");
             }
             if !names.insert(name.to_owned()) {
-                return bad(&format!("extra[{i}].name"), "two extra fields share this name");
+                return bad(
+                    &format!("extra[{i}].name"),
+                    "two extra fields share this name",
+                );
             }
         }
         for (i, rule) in self.blocking.rules.iter().enumerate() {
-            crate::block::parse_rule(rule, self)
-                .map_err(|why| Error::usage(format!("config key blocking.rules[{i}] ('{rule}'): {why}")))?;
+            crate::block::parse_rule(rule, self).map_err(|why| {
+                Error::usage(format!("config key blocking.rules[{i}] ('{rule}'): {why}"))
+            })?;
         }
         Ok(())
     }
@@ -326,7 +333,10 @@ mod tests {
     fn bad_blocking_rule_is_named() {
         let err = Config::from_toml("[blocking]\nrules = [\"dob+shoe_size\"]\n").unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("blocking.rules[0]") && msg.contains("shoe_size"), "{msg}");
+        assert!(
+            msg.contains("blocking.rules[0]") && msg.contains("shoe_size"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -287,7 +287,9 @@ fn rows<'a>(
 fn number(field: &str, line: usize) -> Result<f64, String> {
     match field.parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!("line {line}: {field:?} is not a non-negative number")),
+        _ => Err(format!(
+            "line {line}: {field:?} is not a non-negative number"
+        )),
     }
 }
 
@@ -431,7 +433,13 @@ mod tests {
         c.sort_unstable();
         assert_eq!(
             c,
-            ["Hoàng Phủ", "Nguyễn Phúc", "Nguyễn Phước", "Tôn Thất", "Âu Dương"]
+            [
+                "Hoàng Phủ",
+                "Nguyễn Phúc",
+                "Nguyễn Phước",
+                "Tôn Thất",
+                "Âu Dương"
+            ]
         );
         for f in family_names() {
             assert_eq!(f.compound, f.name.contains(' '), "{}", f.name);

@@ -46,24 +46,34 @@ enum Command {
     #[command(after_help = "Example:\n  dinhdanh demo --records 1000000 --out demo-run")]
     Demo(DemoArgs),
     /// Write a synthetic Vietnamese population with ground truth.
-    #[command(after_help = "Examples:\n  dinhdanh generate --records 1000000 --seed 7 --out data\n  \
+    #[command(
+        after_help = "Examples:\n  dinhdanh generate --records 1000000 --seed 7 --out data\n  \
                             dinhdanh generate --records 500000 --registers 2 --overlap 0.7 --out pair\n\n\
                             Writes DIR/records.parquet (or a.parquet and b.parquet with --registers 2) \
-                            and DIR/truth.parquet.")]
+                            and DIR/truth.parquet."
+    )]
     Generate(GenerateArgs),
     /// Find the records of one person within one register.
-    #[command(after_help = "Example:\n  dinhdanh dedupe --config dinhdanh.toml records.parquet --out run\n\n\
-                            Writes DIR/pairs.parquet, clusters.parquet, model.json, summary.json.")]
+    #[command(
+        after_help = "Example:\n  dinhdanh dedupe --config dinhdanh.toml records.parquet --out run\n\n\
+                            Writes DIR/pairs.parquet, clusters.parquet, model.json, summary.json."
+    )]
     Dedupe(DedupeArgs),
     /// Match the records of two registers (pairs only across A and B).
-    #[command(after_help = "Example:\n  dinhdanh link --config dinhdanh.toml a.parquet b.parquet --out run")]
+    #[command(
+        after_help = "Example:\n  dinhdanh link --config dinhdanh.toml a.parquet b.parquet --out run"
+    )]
     Link(LinkArgs),
     /// Score a clustering against a generator's ground truth.
-    #[command(after_help = "Example:\n  dinhdanh evaluate --truth data/truth.parquet --clusters run/clusters.parquet")]
+    #[command(
+        after_help = "Example:\n  dinhdanh evaluate --truth data/truth.parquet --clusters run/clusters.parquet"
+    )]
     Evaluate(EvaluateArgs),
     /// Normalize values read one per line on stdin; one JSON object per line out.
-    #[command(after_help = "Examples:\n  echo 'NguyÔn V¨n Hïng' | dinhdanh normalize name\n  \
-                            printf '30/02/1960\\n1985\\n' | dinhdanh normalize date")]
+    #[command(
+        after_help = "Examples:\n  echo 'NguyÔn V¨n Hïng' | dinhdanh normalize name\n  \
+                            printf '30/02/1960\\n1985\\n' | dinhdanh normalize date"
+    )]
     Normalize(NormalizeArgs),
     /// Print the pairs each blocking rule would generate, before any scoring.
     BlockingReport(BlockingReportArgs),
@@ -322,7 +332,10 @@ fn run_pipeline(mode: Mode, inputs: Vec<PathBuf>, a: RunArgs, progress: &Progres
     } else {
         pipeline::run(&opts, progress)?
     };
-    println!("{}", serde_json::to_string_pretty(&summary).expect("serializes"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&summary).expect("serializes")
+    );
     Ok(())
 }
 
@@ -347,7 +360,10 @@ fn demo(a: DemoArgs, progress: &Progress) -> Result<()> {
         &run_dir.join("clusters.parquet"),
         &EvalOptions::default(),
     )?;
-    println!("dinhdanh demo: {} synthetic records (seed {})\n", gen.records, a.seed);
+    println!(
+        "dinhdanh demo: {} synthetic records (seed {})\n",
+        gen.records, a.seed
+    );
     println!("generate      {gen_secs:8.2} s");
     for (stage, secs) in &summary.stage_seconds {
         println!("{stage:<13} {secs:8.2} s");
@@ -361,7 +377,11 @@ fn demo(a: DemoArgs, progress: &Progress) -> Result<()> {
         summary.candidate_pairs, summary.matching_pairs, summary.clusters
     );
     print!("{ev}");
-    println!("\noutputs: {} (run), {} (data)", run_dir.display(), data.display());
+    println!(
+        "\noutputs: {} (run), {} (data)",
+        run_dir.display(),
+        data.display()
+    );
     Ok(())
 }
 
@@ -401,12 +421,10 @@ fn normalize_lines(a: NormalizeArgs) -> Result<()> {
                     v["input"] = text.into();
                     v
                 }),
-                Kind::Province => {
-                    serde_json::to_value(province::lookup(text)).map(|mut v| {
-                        v["input"] = text.into();
-                        v
-                    })
-                }
+                Kind::Province => serde_json::to_value(province::lookup(text)).map(|mut v| {
+                    v["input"] = text.into();
+                    v
+                }),
             }
             .expect("normalization results serialize"),
         };

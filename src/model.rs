@@ -235,7 +235,10 @@ impl Model {
         for (c, p) in cmps.iter().zip(&self.comparisons) {
             let names: Vec<&str> = p.levels.iter().map(|l| l.name.as_str()).collect();
             if names != c.levels {
-                return Err(format!("model levels of '{}' differ from this build's", c.name));
+                return Err(format!(
+                    "model levels of '{}' differ from this build's",
+                    c.name
+                ));
             }
         }
         Ok(())
@@ -320,7 +323,12 @@ mod tests {
         for i in 0..cmps.len() {
             for l in 1..cmps[i].levels.len() {
                 let err = (r.m[i][l] - m_true[i][l]).abs();
-                assert!(err < 0.02, "m[{i}][{l}] = {} want {}", r.m[i][l], m_true[i][l]);
+                assert!(
+                    err < 0.02,
+                    "m[{i}][{l}] = {} want {}",
+                    r.m[i][l],
+                    m_true[i][l]
+                );
             }
         }
     }

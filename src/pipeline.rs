@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::block::{parse_rule, Blocker, RuleStats};
 use crate::cluster::connected_components;
-use crate::compare::{comparisons, compare, level, Comparison, Field, Pattern};
+use crate::compare::{compare, comparisons, level, Comparison, Field, Pattern};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::intern::NONE;
@@ -183,12 +183,15 @@ fn check_unique_ids(store: &RecordStore, inputs: &[PathBuf], column: &str) -> Re
     });
     for w in order.windows(2) {
         let (a, b) = (RecordId(w[0]), RecordId(w[1]));
-        if store.source[a.index()] == store.source[b.index()] && store.record_id(a) == store.record_id(b)
+        if store.source[a.index()] == store.source[b.index()]
+            && store.record_id(a) == store.record_id(b)
         {
             // Records of one input are stored contiguously in row order, so
             // the row number is the position within its input.
             let src = store.source[b.index()] as usize;
-            let offset = (0..b.index()).filter(|&i| store.source[i] as usize == src).count() as u64;
+            let offset = (0..b.index())
+                .filter(|&i| store.source[i] as usize == src)
+                .count() as u64;
             return Err(Error::data_at(
                 &inputs[src],
                 Some(offset + 1),
@@ -222,7 +225,9 @@ impl TfTables {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let lvl = c.tf_level.filter(|_| enabled || matches!(c.field, Field::Extra(_)))?;
+                let lvl = c
+                    .tf_level
+                    .filter(|_| enabled || matches!(c.field, Field::Extra(_)))?;
                 let m = model.comparisons[i].levels[lvl as usize].m;
                 let mut counts: HashMap<u32, u32> = HashMap::new();
                 let mut total = 0u64;
@@ -289,7 +294,11 @@ impl<'a> Scorer<'a> {
     }
 }
 
-fn timed<T>(stages: &mut Vec<(String, f64)>, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+fn timed<T>(
+    stages: &mut Vec<(String, f64)>,
+    name: &str,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
     let t = Instant::now();
     let r = f()?;
     stages.push((name.to_owned(), t.elapsed().as_secs_f64()));
@@ -297,7 +306,13 @@ fn timed<T>(stages: &mut Vec<(String, f64)>, name: &str, f: impl FnOnce() -> Res
 }
 
 /// Draws random pairs (across registers in link mode) and counts their levels.
-fn estimate_u(store: &RecordStore, cmps: &[Comparison], mode: Mode, n: u64, seed: u64) -> Vec<Vec<f64>> {
+fn estimate_u(
+    store: &RecordStore,
+    cmps: &[Comparison],
+    mode: Mode,
+    n: u64,
+    seed: u64,
+) -> Vec<Vec<f64>> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let len = store.len() as u32;
     let (a_range, b_range) = match mode {
@@ -367,7 +382,9 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     match (opts.mode, opts.inputs.len()) {
         (Mode::Dedupe, 1) | (Mode::Link, 2) => {}
         (Mode::Dedupe, _) => return Err(Error::usage("dedupe takes exactly one input file")),
-        (Mode::Link, _) => return Err(Error::usage("link takes exactly two input files (A and B)")),
+        (Mode::Link, _) => {
+            return Err(Error::usage("link takes exactly two input files (A and B)"))
+        }
     }
     prepare_dir(&opts.out)?;
     let mut stages = Vec::new();
@@ -455,7 +472,10 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
 
     let st = progress.stage("score", Some(candidate_pairs));
     let scorer = Scorer::new(&store, &cmps, &model, config.model.term_frequency);
-    let min_out = config.output.min_pair_probability.min(config.model.threshold);
+    let min_out = config
+        .output
+        .min_pair_probability
+        .min(config.model.threshold);
     let min_w = if min_out <= 0.0 {
         f64::NEG_INFINITY
     } else {
@@ -492,10 +512,14 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let clusters = timed(&mut stages, "cluster", || {
         Ok(connected_components(
             store.len(),
-            pairs.iter().filter(|p| p.weight >= link_w).map(|p| (p.a, p.b)),
+            pairs
+                .iter()
+                .filter(|p| p.weight >= link_w)
+                .map(|p| (p.a, p.b)),
             |x, y| {
                 let (x, y) = (RecordId(x), RecordId(y));
-                (store.record_id(x), store.source[x.index()]) < (store.record_id(y), store.source[y.index()])
+                (store.record_id(x), store.source[x.index()])
+                    < (store.record_id(y), store.source[y.index()])
             },
         ))
     })?;
@@ -517,7 +541,9 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let st = progress.stage("write", None);
     let files = timed(&mut stages, "write", || {
         let mut files = Vec::new();
-        files.push(write_pairs(&opts.out, &store, &cmps, &scorer, &blocker, &pairs, opts.mode)?);
+        files.push(write_pairs(
+            &opts.out, &store, &cmps, &scorer, &blocker, &pairs, opts.mode,
+        )?);
         files.push(write_clusters(&opts.out, &store, &clusters, opts.mode)?);
         Ok(files)
     })?;
@@ -525,7 +551,11 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
 
     let summary = Summary {
         mode: opts.mode,
-        inputs: opts.inputs.iter().map(|p| p.display().to_string()).collect(),
+        inputs: opts
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
         records: store.len() as u64,
         records_per_input: (0..store.sources.len())
             .map(|s| store.source.iter().filter(|&&x| x as usize == s).count() as u64)
@@ -576,11 +606,23 @@ fn write_pairs(
         fields.push(ArrowField::new("right_source", DataType::Utf8, false));
     }
     fields.push(ArrowField::new("match_weight", DataType::Float64, false));
-    fields.push(ArrowField::new("match_probability", DataType::Float64, false));
+    fields.push(ArrowField::new(
+        "match_probability",
+        DataType::Float64,
+        false,
+    ));
     fields.push(ArrowField::new("blocking_rule", DataType::Utf8, false));
     for c in cmps {
-        fields.push(ArrowField::new(format!("{}_level", c.name), DataType::Utf8, false));
-        fields.push(ArrowField::new(format!("{}_weight", c.name), DataType::Float64, false));
+        fields.push(ArrowField::new(
+            format!("{}_level", c.name),
+            DataType::Utf8,
+            false,
+        ));
+        fields.push(ArrowField::new(
+            format!("{}_weight", c.name),
+            DataType::Float64,
+            false,
+        ));
     }
     let schema = Arc::new(Schema::new(fields));
     let mut w = ParquetOut::create(&out.join("pairs.parquet"), schema.clone())?;
@@ -655,9 +697,11 @@ fn write_clusters(
             let rep = RecordId(clusters.representative[i]);
             match mode {
                 Mode::Dedupe => cid.append_value(store.record_id(rep)),
-                Mode::Link => {
-                    cid.append_value(format!("{}:{}", store.source_name(rep), store.record_id(rep)))
-                }
+                Mode::Link => cid.append_value(format!(
+                    "{}:{}",
+                    store.source_name(rep),
+                    store.record_id(rep)
+                )),
             }
             size.append_value(clusters.size[i]);
         }
@@ -683,10 +727,20 @@ pub fn blocking_report(config: &Config, inputs: &[PathBuf]) -> Result<String> {
         .iter()
         .map(|r| parse_rule(r, config).map_err(Error::usage))
         .collect::<Result<Vec<_>>>()?;
-    let mut blocker = Blocker::new(&store, rules, config.blocking.max_block_size, inputs.len() == 2);
+    let mut blocker = Blocker::new(
+        &store,
+        rules,
+        config.blocking.max_block_size,
+        inputs.len() == 2,
+    );
     let total = blocker.count_new_pairs();
     let mut s = String::new();
-    let _ = writeln!(s, "{} records; max_block_size {}\n", store.len(), config.blocking.max_block_size);
+    let _ = writeln!(
+        s,
+        "{} records; max_block_size {}\n",
+        store.len(),
+        config.blocking.max_block_size
+    );
     let _ = writeln!(
         s,
         "{:<32} {:>12} {:>10} {:>15} {:>15} {:>10}",
@@ -696,10 +750,18 @@ pub fn blocking_report(config: &Config, inputs: &[PathBuf]) -> Result<String> {
         let _ = writeln!(
             s,
             "{:<32} {:>12} {:>10} {:>15} {:>15} {:>10}",
-            st.rule, st.keyed_records, st.blocks, st.pairs_in_blocks, st.new_pairs, st.oversized_blocks
+            st.rule,
+            st.keyed_records,
+            st.blocks,
+            st.pairs_in_blocks,
+            st.new_pairs,
+            st.oversized_blocks
         );
     }
-    let _ = writeln!(s, "\ntotal pairs to score: {total}\n\nlargest blocks (size, a record id in it):");
+    let _ = writeln!(
+        s,
+        "\ntotal pairs to score: {total}\n\nlargest blocks (size, a record id in it):"
+    );
     for st in &blocker.stats {
         let sizes: Vec<String> = st
             .largest_blocks
@@ -730,7 +792,11 @@ pub fn explain(run_dir: &Path, id1: &str, id2: &str) -> Result<String> {
         .map_err(|e| Error::usage(format!("{}: {e}", run_dir.join("model.json").display())))?;
     let inputs: Vec<PathBuf> = summary["inputs"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(PathBuf::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(PathBuf::from))
+                .collect()
+        })
         .unwrap_or_default();
     let store = load_store(&config, &inputs, Date::today())?;
     let cmps = comparisons(&store);
@@ -739,9 +805,10 @@ pub fn explain(run_dir: &Path, id1: &str, id2: &str) -> Result<String> {
         .map_err(|why| Error::usage(format!("model.json: {why}")))?;
     let find = |spec: &str, default_source: usize| -> Result<RecordId> {
         let (src, id) = match spec.split_once(':') {
-            Some((s, id)) if store.sources.iter().any(|n| n == s) => {
-                (store.sources.iter().position(|n| n == s).expect("checked"), id)
-            }
+            Some((s, id)) if store.sources.iter().any(|n| n == s) => (
+                store.sources.iter().position(|n| n == s).expect("checked"),
+                id,
+            ),
             _ => (default_source.min(store.sources.len() - 1), spec),
         };
         (0..store.len() as u32)
@@ -756,7 +823,11 @@ pub fn explain(run_dir: &Path, id1: &str, id2: &str) -> Result<String> {
     let mut s = String::new();
     let _ = writeln!(s, "{id1} vs {id2}\n");
     let _ = writeln!(s, "{:<16} {:<28} {:>8}", "comparison", "level", "weight");
-    let _ = writeln!(s, "{:<16} {:<28} {:>8.2}", "(prior)", "", model.prior_weight);
+    let _ = writeln!(
+        s,
+        "{:<16} {:<28} {:>8.2}",
+        "(prior)", "", model.prior_weight
+    );
     for (i, c) in cmps.iter().enumerate() {
         let l = level(p, i);
         let _ = writeln!(

@@ -202,7 +202,11 @@ impl RecordStore {
 
     pub fn record_id(&self, r: RecordId) -> &str {
         let i = r.index();
-        let start = if i == 0 { 0 } else { self.id_ends[i - 1] as usize };
+        let start = if i == 0 {
+            0
+        } else {
+            self.id_ends[i - 1] as usize
+        };
         &self.id_bytes[start..self.id_ends[i] as usize]
     }
 
@@ -375,7 +379,13 @@ impl StoreBuilder {
             })
             .collect();
 
-        let cid_of_raw: Vec<Cid> = self.cid.0.values().par_iter().map(|v| derive::cid(v)).collect();
+        let cid_of_raw: Vec<Cid> = self
+            .cid
+            .0
+            .values()
+            .par_iter()
+            .map(|v| derive::cid(v))
+            .collect();
         let cid: Vec<Cid> = self
             .cid
             .1
@@ -436,9 +446,8 @@ impl StoreBuilder {
             .collect();
         let unit = province.iter().map(|&p| derive::unit(p)).collect();
 
-        let (addresses, addr_of_raw) = dedupe_normalized(self.address.0.values(), |v| {
-            derive::address_key(v)
-        });
+        let (addresses, addr_of_raw) =
+            dedupe_normalized(self.address.0.values(), |v| derive::address_key(v));
         let address = map_codes(&self.address.1, &addr_of_raw);
 
         let extras = self
@@ -452,9 +461,8 @@ impl StoreBuilder {
                         .iter()
                         .map(|v| {
                             let d = derive::dob(v, today);
-                            (!d.is_missing() && d.flags & Dob::INVALID == 0).then(|| {
-                                f64::from(derive::days(d))
-                            })
+                            (!d.is_missing() && d.flags & Dob::INVALID == 0)
+                                .then(|| f64::from(derive::days(d)))
                         })
                         .collect(),
                     _ => Vec::new(),
@@ -509,7 +517,13 @@ fn dedupe_normalized(
     let mut interner = Interner::new();
     let codes = normalized
         .iter()
-        .map(|n| if n.is_empty() { NONE } else { interner.intern(n) })
+        .map(|n| {
+            if n.is_empty() {
+                NONE
+            } else {
+                interner.intern(n)
+            }
+        })
         .collect();
     (interner.into_values(), codes)
 }
@@ -589,7 +603,11 @@ mod derive {
                 flags |= Dob::REPAIRED;
                 (d.year, d.month, d.day)
             }
-            (None, Some(Precision::Day)) => (p.year.unwrap_or(0), p.month.unwrap_or(0), p.day.unwrap_or(0)),
+            (None, Some(Precision::Day)) => (
+                p.year.unwrap_or(0),
+                p.month.unwrap_or(0),
+                p.day.unwrap_or(0),
+            ),
             (None, Some(Precision::Month)) => (p.year.unwrap_or(0), p.month.unwrap_or(0), 0),
             (None, _) => (p.year.unwrap_or(0), 0, 0),
         };
@@ -622,7 +640,11 @@ mod derive {
             } => Cid {
                 value: id.packed().expect("valid numbers pack"),
                 kind: Cid::PERSONAL,
-                sex: if sex == Sex::Male { SEX_MALE } else { SEX_FEMALE },
+                sex: if sex == Sex::Male {
+                    SEX_MALE
+                } else {
+                    SEX_FEMALE
+                },
                 birth_year,
             },
             IdNumber::Cmnd { number, .. } => Cid {

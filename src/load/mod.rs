@@ -90,7 +90,12 @@ impl Source {
     /// The column names, in file order.
     pub fn columns(&self) -> Vec<String> {
         match &self.table {
-            Table::Parquet(t) => t.schema().fields().iter().map(|f| f.name().clone()).collect(),
+            Table::Parquet(t) => t
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect(),
             Table::Csv(t) => t.headers().to_vec(),
         }
     }
@@ -158,7 +163,11 @@ impl Source {
 
     /// The string view of column `index` of a batch from this source; a wrong
     /// type is an error naming this file and the column.
-    pub fn string_column<'a>(&self, batch: &'a RecordBatch, index: usize) -> Result<StringColumn<'a>> {
+    pub fn string_column<'a>(
+        &self,
+        batch: &'a RecordBatch,
+        index: usize,
+    ) -> Result<StringColumn<'a>> {
         let name = batch.schema_ref().field(index).name().clone();
         StringColumn::try_new(batch.column(index).as_ref(), &self.path, &name)
     }

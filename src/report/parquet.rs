@@ -23,7 +23,9 @@ impl ParquetOut {
     pub fn create(dest: &Path, schema: Arc<Schema>) -> Result<ParquetOut> {
         let file = AtomicFile::create(dest)?;
         let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("level 1 is valid")))
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(1).expect("level 1 is valid"),
+            ))
             .set_max_row_group_row_count(Some(1 << 20))
             // Fixed "created by" so outputs do not change with the library version.
             .set_created_by("dinhdanh".to_owned())
