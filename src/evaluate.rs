@@ -47,12 +47,8 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{
-    Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt32Array,
-};
-use arrow::datatypes::{
-    DataType, Field, Int32Type, Int64Type, Schema, UInt32Type, UInt64Type,
-};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt32Array};
+use arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema, UInt32Type, UInt64Type};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -61,8 +57,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, Result};
 use crate::load::{
-    is_string_list_type, is_string_type, Source, StringColumn, StringListColumn,
-    DEFAULT_BATCH_SIZE,
+    is_string_list_type, is_string_type, Source, StringColumn, StringListColumn, DEFAULT_BATCH_SIZE,
 };
 use crate::output::AtomicFile;
 
@@ -319,12 +314,13 @@ fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
             let id = ids.get(i).ok_or_else(|| missing("record_id"))?;
             let person_id = persons.get(i).ok_or_else(|| missing("person_id"))?;
             let source_id = match &sources {
-                Some(s) => truth.sources.intern(s.get(i).ok_or_else(|| missing("source"))?),
+                Some(s) => truth
+                    .sources
+                    .intern(s.get(i).ok_or_else(|| missing("source"))?),
                 None => 0,
             };
-            let r = u32::try_from(truth.person.len()).map_err(|_| {
-                Error::data_at(path, Some(row), None, "more than 2^32 records")
-            })?;
+            let r = u32::try_from(truth.person.len())
+                .map_err(|_| Error::data_at(path, Some(row), None, "more than 2^32 records"))?;
             let slot = if key_by_source { source_id as usize } else { 0 };
             if truth.keys.len() <= slot {
                 truth.keys.resize_with(slot + 1, HashMap::new);
@@ -546,7 +542,12 @@ pub fn evaluate(truth: &Path, clusters: &Path, opts: &EvalOptions) -> Result<Eva
     }
     let t = read_truth(truth, truth_has_source && clusters_has_source)?;
     let (cluster, n_clusters) = read_clusters(clusters, &t)?;
-    Ok(compute(&t, &cluster, n_clusters as usize, opts.cross_source_only))
+    Ok(compute(
+        &t,
+        &cluster,
+        n_clusters as usize,
+        opts.cross_source_only,
+    ))
 }
 
 fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evaluation {
@@ -559,8 +560,7 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
     let mut n_ps: Counts<(u32, u32)> = HashMap::new();
     let mut n_cs: Counts<(u32, u32)> = HashMap::new();
     let mut n_pcs: Counts<(u64, u32)> = HashMap::new();
-    for r in 0..n {
-        let (p, c, s) = (t.person[r], cluster[r], t.source[r]);
+    for ((&p, &c), &s) in t.person.iter().zip(cluster).zip(&t.source) {
         n_p[p as usize] += 1;
         n_c[c as usize] += 1;
         bump(&mut n_pc, cell(p, c));
@@ -618,12 +618,17 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
                 }
             }
             let true_pairs = pairs(
-                k_p.iter().map(|(&p, &k)| c2_touching(n_p[p as usize], k)).sum(),
+                k_p.iter()
+                    .map(|(&p, &k)| c2_touching(n_p[p as usize], k))
+                    .sum(),
                 k_ps.iter().map(|(ps, &k)| c2_touching(n_ps[ps], k)).sum(),
             );
             let found_pairs = pairs(
                 k_pc.iter().map(|(pc, &k)| c2_touching(n_pc[pc], k)).sum(),
-                k_pcs.iter().map(|(pcs, &k)| c2_touching(n_pcs[pcs], k)).sum(),
+                k_pcs
+                    .iter()
+                    .map(|(pcs, &k)| c2_touching(n_pcs[pcs], k))
+                    .sum(),
             );
             TagRecall {
                 tag: tag_names[tag].to_owned(),
@@ -683,7 +688,10 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
         known.dedup();
         unknown.sort_unstable();
         unknown.dedup();
-        let merged = known.iter().filter(|&&(a, b)| share_a_cluster(a, b)).count() as u64;
+        let merged = known
+            .iter()
+            .filter(|&&(a, b)| share_a_cluster(a, b))
+            .count() as u64;
         let total = (known.len() + unknown.len()) as u64;
         HardNegatives {
             pairs: total,
@@ -747,7 +755,11 @@ impl fmt::Display for Evaluation {
         let pw = &self.pairwise;
         writeln!(f, "{:<28}{:>14}", "records", self.records)?;
         writeln!(f, "{:<28}{:>14}", "true persons", self.true_persons)?;
-        writeln!(f, "{:<28}{:>14}", "predicted clusters", self.predicted_clusters)?;
+        writeln!(
+            f,
+            "{:<28}{:>14}",
+            "predicted clusters", self.predicted_clusters
+        )?;
         writeln!(f)?;
         let scope = if self.cross_source_only {
             "pairwise (cross-source pairs only)"
@@ -765,16 +777,32 @@ impl fmt::Display for Evaluation {
         writeln!(f, "  {:<26}{:>14.4}", "F1", pw.f1)?;
         writeln!(f)?;
         writeln!(f, "cluster level")?;
-        writeln!(f, "  {:<26}{:>14.4}", "B-cubed precision", self.bcubed.precision)?;
+        writeln!(
+            f,
+            "  {:<26}{:>14.4}",
+            "B-cubed precision", self.bcubed.precision
+        )?;
         writeln!(f, "  {:<26}{:>14.4}", "B-cubed recall", self.bcubed.recall)?;
         writeln!(f, "  {:<26}{:>14.4}", "B-cubed F1", self.bcubed.f1)?;
         writeln!(f, "  {:<26}{:>14}", "exact clusters", self.exact_clusters)?;
-        writeln!(f, "  {:<26}{:>14.4}", "exact cluster share", self.exact_cluster_share)?;
+        writeln!(
+            f,
+            "  {:<26}{:>14.4}",
+            "exact cluster share", self.exact_cluster_share
+        )?;
         writeln!(f)?;
         writeln!(f, "hard negatives wrongly merged")?;
-        writeln!(f, "  {:<12}{:>10}{:>10}{:>10}", "kind", "merged", "pairs", "rate")?;
+        writeln!(
+            f,
+            "  {:<12}{:>10}{:>10}{:>10}",
+            "kind", "merged", "pairs", "rate"
+        )?;
         for (name, h) in [("twins", &self.twins), ("namesakes", &self.namesakes)] {
-            writeln!(f, "  {:<12}{:>10}{:>10}{:>10.4}", name, h.merged, h.pairs, h.rate)?;
+            writeln!(
+                f,
+                "  {:<12}{:>10}{:>10}{:>10.4}",
+                name, h.merged, h.pairs, h.rate
+            )?;
         }
         if !self.by_corruption.is_empty() {
             writeln!(f)?;
@@ -895,7 +923,8 @@ pub fn write_clusters(out: &Path, clusters: &[(String, String)]) -> Result<()> {
         let cids = StringArray::from_iter_values(chunk.iter().map(|(_, c)| c.as_str()));
         let size = UInt32Array::from_iter_values(chunk.iter().map(|(_, c)| sizes[c.as_str()]));
         let columns: Vec<ArrayRef> = vec![Arc::new(ids), Arc::new(cids), Arc::new(size)];
-        let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| Error::format(out, e))?;
+        let batch =
+            RecordBatch::try_new(schema.clone(), columns).map_err(|e| Error::format(out, e))?;
         writer.write(&batch).map_err(|e| Error::format(out, e))?;
     }
     writer.close().map_err(|e| Error::format(out, e))?;

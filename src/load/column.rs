@@ -9,8 +9,7 @@
 use std::path::Path;
 
 use arrow::array::{
-    Array, AsArray, DictionaryArray, LargeStringArray, PrimitiveArray, StringArray,
-    StringViewArray,
+    Array, AsArray, DictionaryArray, LargeStringArray, PrimitiveArray, StringArray, StringViewArray,
 };
 use arrow::buffer::NullBuffer;
 use arrow::datatypes::{
@@ -223,7 +222,11 @@ impl<'a> StringColumn<'a> {
     /// If `i >= self.len()`, like slice indexing: the row index comes from
     /// the caller's loop, not from the data.
     pub fn get(&self, i: usize) -> Option<&'a str> {
-        assert!(i < self.len, "row {i} out of range for a column of {}", self.len);
+        assert!(
+            i < self.len,
+            "row {i} out of range for a column of {}",
+            self.len
+        );
         match self.inner {
             Inner::Flat(flat) => flat.get(i),
             Inner::Dict(keys, values) => {
@@ -318,7 +321,11 @@ impl<'a> StringListColumn<'a> {
     /// # Panics
     /// If `i >= self.len()`.
     pub fn get(&self, i: usize) -> Option<StringListItems<'a>> {
-        assert!(i < self.len, "row {i} out of range for a column of {}", self.len);
+        assert!(
+            i < self.len,
+            "row {i} out of range for a column of {}",
+            self.len
+        );
         if self.nulls.is_some_and(|n| n.is_null(i)) {
             return None;
         }

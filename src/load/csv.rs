@@ -54,10 +54,7 @@ impl CsvTable {
         let mut headers = Vec::with_capacity(header.len());
         for (i, field) in header.iter().enumerate() {
             let name = std::str::from_utf8(field).map_err(|_| {
-                Error::data(
-                    path,
-                    format!("header field {} is not valid UTF-8", i + 1),
-                )
+                Error::data(path, format!("header field {} is not valid UTF-8", i + 1))
             })?;
             let name = name.trim().to_owned();
             if headers.contains(&name) {
@@ -85,7 +82,8 @@ impl CsvTable {
     pub(crate) fn batches(&self, indices: &[usize], batch_size: usize) -> Result<CsvBatches> {
         let mut rdr = reader(&self.path)?;
         // Skip the header: the reader consumes it on the first call.
-        rdr.byte_headers().map_err(|e| csv_error(&self.path, None, e))?;
+        rdr.byte_headers()
+            .map_err(|e| csv_error(&self.path, None, e))?;
         let fields: Vec<Field> = indices
             .iter()
             .map(|&i| Field::new(self.headers[i].as_str(), DataType::Utf8, true))

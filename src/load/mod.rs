@@ -90,7 +90,12 @@ impl Source {
     /// The column names, in file order.
     pub fn columns(&self) -> Vec<String> {
         match &self.table {
-            Table::Parquet(t) => t.schema().fields().iter().map(|f| f.name().clone()).collect(),
+            Table::Parquet(t) => t
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect(),
             Table::Csv(t) => t.headers().to_vec(),
         }
     }
@@ -158,7 +163,11 @@ impl Source {
 
     /// The string view of column `index` of a batch from this source; a wrong
     /// type is an error naming this file and the column.
-    pub fn string_column<'a>(&self, batch: &'a RecordBatch, index: usize) -> Result<StringColumn<'a>> {
+    pub fn string_column<'a>(
+        &self,
+        batch: &'a RecordBatch,
+        index: usize,
+    ) -> Result<StringColumn<'a>> {
         let name = batch.schema_ref().field(index).name().clone();
         StringColumn::try_new(batch.column(index).as_ref(), &self.path, &name)
     }
@@ -206,10 +215,10 @@ impl Iterator for Batches {
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::{ArrayRef, Int64Array, ListBuilder, StringBuilder, StringDictionaryBuilder};
-    use arrow::datatypes::{Field, Int32Type, Schema};
     use ::parquet::arrow::ArrowWriter;
     use ::parquet::file::properties::WriterProperties;
+    use arrow::array::{ArrayRef, Int64Array, ListBuilder, StringBuilder, StringDictionaryBuilder};
+    use arrow::datatypes::{Field, Int32Type, Schema};
 
     use super::*;
 
@@ -242,7 +251,11 @@ mod tests {
             list.append(true);
         }
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(arrow::array::StringArray::from(vec![Some("r1"), None, Some("r3")])),
+            Arc::new(arrow::array::StringArray::from(vec![
+                Some("r1"),
+                None,
+                Some("r3"),
+            ])),
             Arc::new(dict.finish()),
             Arc::new(list.finish()),
             Arc::new(Int64Array::from(vec![7, 8, 9])),
@@ -255,7 +268,9 @@ mod tests {
                 .collect::<Vec<_>>(),
         ));
         let batch = RecordBatch::try_new(schema.clone(), columns).expect("valid batch");
-        let props = WriterProperties::builder().set_max_row_group_row_count(Some(2)).build();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(2))
+            .build();
         let file = std::fs::File::create(&path).expect("create");
         let mut w = ArrowWriter::try_new(file, schema, Some(props)).expect("writer");
         w.write(&batch).expect("write");
@@ -274,7 +289,11 @@ mod tests {
     #[test]
     fn csv_projects_in_requested_order_with_empty_fields_as_null() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(&dir, "a.csv", "\u{feff}record_id,name,source\nr1,Nguyễn Văn An,A\nr2,,B\nr3,Lê Thị Hà,A\n".as_bytes());
+        let path = write(
+            &dir,
+            "a.csv",
+            "\u{feff}record_id,name,source\nr1,Nguyễn Văn An,A\nr2,,B\nr3,Lê Thị Hà,A\n".as_bytes(),
+        );
         let src = Source::open(&path).unwrap();
         assert_eq!(src.columns(), ["record_id", "name", "source"]);
         assert_eq!(src.num_rows(), None);
@@ -284,7 +303,10 @@ mod tests {
             .unwrap()
             .collect::<Result<_>>()
             .unwrap();
-        assert_eq!(batches.iter().map(|b| b.num_rows()).collect::<Vec<_>>(), [2, 1]);
+        assert_eq!(
+            batches.iter().map(|b| b.num_rows()).collect::<Vec<_>>(),
+            [2, 1]
+        );
         assert_eq!(strings(&src, &batches[0], 0), [s("A"), s("B")]);
         assert_eq!(strings(&src, &batches[0], 1), [s("r1"), s("r2")]);
         assert_eq!(strings(&src, &batches[0], 2), [s("Nguyễn Văn An"), None]);
@@ -296,7 +318,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = write(&dir, "a.csv", b"record_id,name\nr1,An\n");
         let src = Source::open(&path).unwrap();
-        let err = src.batches(&["record_id", "dob"], 10).err().expect("missing column");
+        let err = src
+            .batches(&["record_id", "dob"], 10)
+            .err()
+            .expect("missing column");
         let msg = err.to_string();
         assert!(msg.contains("a.csv") && msg.contains("'dob'"), "{msg}");
         assert!(msg.contains("record_id, name"), "{msg}");
@@ -320,8 +345,15 @@ mod tests {
         // "Nguy\xeAn" is TCVN3 bytes, not UTF-8.
         let path = write(&dir, "b.csv", b"id,name\nr1,An\nr2,Nguy\xd4n\n");
         let src = Source::open(&path).unwrap();
-        let err = src.batches(&["id", "name"], 100).unwrap().find_map(|b| b.err()).expect("error");
-        assert!(err.to_string().contains("b.csv, row 2, column 'name'"), "{err}");
+        let err = src
+            .batches(&["id", "name"], 100)
+            .unwrap()
+            .find_map(|b| b.err())
+            .expect("error");
+        assert!(
+            err.to_string().contains("b.csv, row 2, column 'name'"),
+            "{err}"
+        );
         // Not projected, not checked: bad bytes in a column nobody reads are fine.
         assert!(src.batches(&["id"], 100).unwrap().all(|b| b.is_ok()));
     }
@@ -330,7 +362,10 @@ mod tests {
     fn empty_csv_and_duplicate_headers_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let empty = write(&dir, "e.csv", b"");
-        assert!(Source::open(&empty).unwrap_err().to_string().contains("header"));
+        assert!(Source::open(&empty)
+            .unwrap_err()
+            .to_string()
+            .contains("header"));
         let dup = write(&dir, "d.csv", b"a,b,a\n1,2,3\n");
         assert!(Source::open(&dup).unwrap_err().to_string().contains("'a'"));
     }
@@ -340,7 +375,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = parquet_fixture(&dir);
         let src = Source::open(&path).unwrap();
-        assert_eq!(src.columns(), ["record_id", "person_id", "corruptions", "n"]);
+        assert_eq!(
+            src.columns(),
+            ["record_id", "person_id", "corruptions", "n"]
+        );
         assert_eq!(src.num_rows(), Some(3));
         let batches: Vec<RecordBatch> = src
             .batches(&["corruptions", "person_id"], 10)
@@ -354,8 +392,8 @@ mod tests {
         for b in &batches {
             assert_eq!(b.num_columns(), 2);
             persons.extend(strings(&src, b, 1));
-            let list = StringListColumn::try_new(b.column(0).as_ref(), src.path(), "corruptions")
-                .unwrap();
+            let list =
+                StringListColumn::try_new(b.column(0).as_ref(), src.path(), "corruptions").unwrap();
             for i in 0..list.len() {
                 tags.push(list.get(i).unwrap().collect::<Vec<_>>().join("|"));
             }
@@ -377,7 +415,10 @@ mod tests {
         let path = parquet_fixture(&dir);
         let src = Source::open(&path).unwrap();
         let msg = src.require_string("n").unwrap_err().to_string();
-        assert!(msg.contains("t.parquet") && msg.contains("'n'") && msg.contains("Int64"), "{msg}");
+        assert!(
+            msg.contains("t.parquet") && msg.contains("'n'") && msg.contains("Int64"),
+            "{msg}"
+        );
         let b = src.batches(&["n"], 10).unwrap().next().unwrap().unwrap();
         assert!(src.string_column(&b, 0).is_err());
     }

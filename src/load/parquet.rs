@@ -65,14 +65,19 @@ impl ParquetTable {
         // each requested column sits in that order.
         let order: Vec<usize> = indices
             .iter()
-            .map(|i| roots.binary_search(i).expect("every index was inserted into roots"))
+            .map(|i| {
+                roots
+                    .binary_search(i)
+                    .expect("every index was inserted into roots")
+            })
             .collect();
         let mask = ProjectionMask::roots(self.metadata.parquet_schema(), roots.iter().copied());
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
-            .with_projection(mask)
-            .with_batch_size(batch_size.max(1))
-            .build()
-            .map_err(|e| Error::format(&self.path, e))?;
+        let reader =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
+                .with_projection(mask)
+                .with_batch_size(batch_size.max(1))
+                .build()
+                .map_err(|e| Error::format(&self.path, e))?;
         let identity = order.iter().copied().eq(0..roots.len());
         Ok(ParquetBatches {
             path: self.path.clone(),
@@ -101,7 +106,9 @@ impl Iterator for ParquetBatches {
         };
         Some(match &self.order {
             None => Ok(batch),
-            Some(order) => batch.project(order).map_err(|e| Error::format(&self.path, e)),
+            Some(order) => batch
+                .project(order)
+                .map_err(|e| Error::format(&self.path, e)),
         })
     }
 }
