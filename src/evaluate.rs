@@ -245,11 +245,6 @@ fn not_a_truth_file(path: &Path, column: &str) -> Error {
     ))
 }
 
-/// A column of the truth file that must be text.
-fn check_string(source: &Source, column: &str) -> Result<()> {
-    source.require_string(column)
-}
-
 fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
     let src = Source::open(path)?;
     for c in TRUTH_COLUMNS {
@@ -258,7 +253,7 @@ fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
         }
     }
     for c in ["record_id", "person_id", "role", "related_person_id"] {
-        check_string(&src, c)?;
+        src.require_string(c)?;
     }
     let corruptions_type = src.data_type("corruptions")?;
     if !is_string_type(&corruptions_type) && !is_string_list_type(&corruptions_type) {
@@ -272,7 +267,7 @@ fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
     let has_source = src.has_column("source");
     let mut columns = TRUTH_COLUMNS.to_vec();
     if has_source {
-        check_string(&src, "source")?;
+        src.require_string("source")?;
         columns.push("source");
     }
 
