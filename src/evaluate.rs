@@ -245,11 +245,6 @@ fn not_a_truth_file(path: &Path, column: &str) -> Error {
     ))
 }
 
-/// A column of the truth file that must be text.
-fn check_string(source: &Source, column: &str) -> Result<()> {
-    source.require_string(column)
-}
-
 fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
     let src = Source::open(path)?;
     for c in TRUTH_COLUMNS {
@@ -258,7 +253,7 @@ fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
         }
     }
     for c in ["record_id", "person_id", "role", "related_person_id"] {
-        check_string(&src, c)?;
+        src.require_string(c)?;
     }
     let corruptions_type = src.data_type("corruptions")?;
     if !is_string_type(&corruptions_type) && !is_string_list_type(&corruptions_type) {
@@ -272,7 +267,7 @@ fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
     let has_source = src.has_column("source");
     let mut columns = TRUTH_COLUMNS.to_vec();
     if has_source {
-        check_string(&src, "source")?;
+        src.require_string("source")?;
         columns.push("source");
     }
 
@@ -560,8 +555,7 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
     let mut n_ps: Counts<(u32, u32)> = HashMap::new();
     let mut n_cs: Counts<(u32, u32)> = HashMap::new();
     let mut n_pcs: Counts<(u64, u32)> = HashMap::new();
-    for r in 0..n {
-        let (p, c, s) = (t.person[r], cluster[r], t.source[r]);
+    for ((&p, &c), &s) in t.person.iter().zip(cluster).zip(&t.source) {
         n_p[p as usize] += 1;
         n_c[c as usize] += 1;
         bump(&mut n_pc, cell(p, c));
