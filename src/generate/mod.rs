@@ -324,39 +324,57 @@ pub fn generate(cfg: &GenerateConfig, progress: &dyn Fn(u64)) -> Result<Generate
     }
     let run = Run { cfg, layout };
     let mut counts: BTreeMap<Corruption, u64> = BTreeMap::new();
-    for (reg, w) in record_writers.iter_mut().enumerate() {
-        let total = run.layout.registers[reg].total;
-        let mut start = 0u64;
-        while start < total {
-            let len = (total - start).min(cfg.row_group_size as u64) as usize;
-            let rows: Vec<(String, RecordRow, TruthRow)> = (0..len)
-                .into_par_iter()
-                .with_min_len(512)
-                .map(|k| run.record(reg, start + k as u64))
-                .collect();
-            let mut ids = Vec::with_capacity(len);
-            let mut records = Vec::with_capacity(len);
-            let mut truths = Vec::with_capacity(len);
-            for (id, r, t) in rows {
-                match t.role {
-                    "duplicate" => summary.duplicates += 1,
-                    "twin" => summary.twins += 1,
-                    "namesake" => summary.namesakes += 1,
-                    _ => {}
+    let batches: Vec<(usize, u64, usize)> = (0..run.layout.registers.len())
+        .flat_map(|reg| {
+            let total = run.layout.registers[reg].total;
+            let step = cfg.row_group_size as u64;
+            (0..total.div_ceil(step))
+                .map(move |b| (reg, b * step, (total - b * step).min(step) as usize))
+        })
+        .collect();
+    let make = |&(reg, start, len): &(usize, u64, usize)| -> Vec<(String, RecordRow, TruthRow)> {
+        (0..len)
+            .into_par_iter()
+            .with_min_len(512)
+            .map(|k| run.record(reg, start + k as u64))
+            .collect()
+    };
+    // Writing is serial (one file, one encoder); generating the next batch
+    // meanwhile keeps both cores busy.
+    let mut pending = batches.first().map(make);
+    for (i, &(reg, _, len)) in batches.iter().enumerate() {
+        let rows = pending
+            .take()
+            .expect("every batch is made before it is written");
+        let w = &mut record_writers[reg];
+        let (written, next) = rayon::join(
+            || -> Result<()> {
+                let mut ids = Vec::with_capacity(len);
+                let mut records = Vec::with_capacity(len);
+                let mut truths = Vec::with_capacity(len);
+                for (id, r, t) in rows {
+                    match t.role {
+                        "duplicate" => summary.duplicates += 1,
+                        "twin" => summary.twins += 1,
+                        "namesake" => summary.namesakes += 1,
+                        _ => {}
+                    }
+                    for c in &t.corruptions {
+                        *counts.entry(*c).or_default() += 1;
+                    }
+                    ids.push(id);
+                    records.push(r);
+                    truths.push(t);
                 }
-                for c in &t.corruptions {
-                    *counts.entry(*c).or_default() += 1;
-                }
-                ids.push(id);
-                records.push(r);
-                truths.push(t);
-            }
-            w.write_records(&ids, &records)?;
-            truth.write_truth(&truths)?;
-            start += len as u64;
-            summary.records += len as u64;
-            progress(summary.records);
-        }
+                w.write_records(&ids, &records)?;
+                truth.write_truth(&truths)
+            },
+            || batches.get(i + 1).map(make),
+        );
+        written?;
+        pending = next;
+        summary.records += len as u64;
+        progress(summary.records);
     }
     summary.borrowed_ids = counts.get(&Corruption::IdBorrowed).copied().unwrap_or(0);
     summary.corruption_counts = counts

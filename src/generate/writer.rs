@@ -88,8 +88,24 @@ impl TableWriter {
         let inner = match format {
             OutputFormat::Parquet => {
                 let level = ZstdLevel::try_new(1).map_err(|e| Error::format(&path, e))?;
-                let props = WriterProperties::builder()
+                // Dictionaries only where values repeat: on unique columns
+                // (ids, names, addresses) they cost time and fall back anyway.
+                let mut props = WriterProperties::builder()
                     .set_compression(Compression::ZSTD(level))
+                    .set_dictionary_enabled(false);
+                let repeating: [&[&str]; 6] = [
+                    &["date_of_birth"],
+                    &["sex"],
+                    &["province"],
+                    &["role"],
+                    &["source"],
+                    &["corruptions", "list", "item"],
+                ];
+                for col in repeating {
+                    let path: Vec<String> = col.iter().map(|p| (*p).to_owned()).collect();
+                    props = props.set_column_dictionary_enabled(path.into(), true);
+                }
+                let props = props
                     .set_max_row_group_row_count(Some(row_group_size.max(1)))
                     .build();
                 let w = ArrowWriter::try_new(file.file()?, schema.clone(), Some(props))
