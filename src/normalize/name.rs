@@ -310,7 +310,10 @@ mod tests {
         assert_eq!(parts("Âu Dương Phong"), p("Âu Dương", "", "Phong", false));
         assert_eq!(parts("Tôn Thất"), p("Tôn", "", "Thất", false));
         // Phúc is a common middle name: three words are not enough evidence.
-        assert_eq!(parts("Nguyễn Phúc Hưng"), p("Nguyễn", "Phúc", "Hưng", false));
+        assert_eq!(
+            parts("Nguyễn Phúc Hưng"),
+            p("Nguyễn", "Phúc", "Hưng", false)
+        );
         assert_eq!(
             parts("Nguyễn Phúc Vĩnh Lộc"),
             p("Nguyễn Phúc", "Vĩnh", "Lộc", false)
