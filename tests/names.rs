@@ -242,6 +242,8 @@ fn recase(s: &str, styles: &[u8]) -> String {
     words.join(" ")
 }
 
+type Encoder = fn(&str) -> String;
+
 const SPACES: [&str; 5] = [" ", "  ", "\u{a0}", "\t", " \u{a0} "];
 
 proptest! {
@@ -288,7 +290,7 @@ proptest! {
     fn encodings_and_nfd_do_not_matter((family, middles, given) in table_name()) {
         let clean = normalize_name(&join(&family, &middles, &given));
         if text_ready() {
-            let encoders: [(&str, fn(&str) -> String); 5] = [
+            let encoders: [(&str, Encoder); 5] = [
                 ("vni", text::encode_vni),
                 ("tcvn3", text::encode_tcvn3),
                 ("viqr", text::encode_viqr),
