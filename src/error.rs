@@ -110,7 +110,10 @@ mod tests {
     #[test]
     fn data_error_names_file_row_and_column() {
         let e = Error::data_at("x.csv", Some(7), Some("date_of_birth"), "not a date");
-        assert_eq!(e.to_string(), "x.csv, row 7, column 'date_of_birth': not a date");
+        assert_eq!(
+            e.to_string(),
+            "x.csv, row 7, column 'date_of_birth': not a date"
+        );
         assert_eq!(e.exit_code(), 1);
         assert_eq!(Error::usage("bad").exit_code(), 2);
     }

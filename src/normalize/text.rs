@@ -1,6 +1,31 @@
-//! Text repair: NFC and legacy Vietnamese encodings. (stub: being written)
+//! Text repair: NFC, Đ look-alikes and legacy Vietnamese encodings.
+//!
+//! Registers built before Unicode stored names in 8-bit font encodings
+//! (VNI-Windows, TCVN3/ABC), in ASCII with marks after letters (VIQR, RFC 1456)
+//! or in Windows-1258 with separate tone marks; newer systems sometimes read
+//! UTF-8 bytes as Windows-1252 ("Nguyá»…n"). [`repair`] decides, per whole
+//! string, which of these a name arrived in and converts it to NFC Unicode.
+//!
+//! Detection is conservative: a decoding is accepted only when the input is
+//! *not* a sequence of well-formed Vietnamese syllables and the decoded text
+//! *is* one (checked by a small syllable validator built on the spelling
+//! rules: onset, vowel cluster, final consonant, tone/final agreement).
+//! Genuine Unicode names therefore come back unchanged apart from NFC and the
+//! Đ look-alike fold.
+//!
+//! The code tables below were written from the published charts (VNI-Windows,
+//! TCVN 5712:1993 VN3 "ABC", RFC 1456 VIQR) and are tested letter by letter.
+//!
+//! Cost: O(n) in the input length. Clean input (NFC, no marker characters)
+//! takes a fast path that allocates only the output `String`; the legacy
+//! decoders run only on strings that fail validation.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use serde::Serialize;
+use unicode_normalization::{is_nfc_quick, is_nfd, IsNormalized, UnicodeNormalization};
 
 /// The encoding a name arrived in, as detected by [`repair`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -34,41 +59,1313 @@ pub struct Repaired {
     pub encoding: Encoding,
 }
 
-/// Detects a legacy encoding and converts to NFC Unicode. Genuine Unicode
-/// Vietnamese is returned unchanged (apart from NFC and Đ look-alikes).
-pub fn repair(input: &str) -> Repaired {
-    Repaired {
-        text: input.to_owned(),
-        encoding: Encoding::Unicode,
+// ---------------------------------------------------------------------------
+// Vowel tables
+// ---------------------------------------------------------------------------
+
+/// Number of base vowels: a ă â e ê i o ô ơ u ư y.
+pub(crate) const BASES: usize = 12;
+/// Tones in the order of the VNI and TCVN3 charts: level, sắc (acute),
+/// huyền (grave), hỏi (hook), ngã (tilde), nặng (dot below).
+pub(crate) const TONES: usize = 6;
+
+pub(crate) const B_A: u8 = 0;
+pub(crate) const B_E: u8 = 3;
+pub(crate) const B_I: u8 = 5;
+pub(crate) const B_O: u8 = 6;
+pub(crate) const B_U: u8 = 9;
+pub(crate) const B_Y: u8 = 11;
+
+const LOWER: [[char; TONES]; BASES] = [
+    ['a', 'á', 'à', 'ả', 'ã', 'ạ'],
+    ['ă', 'ắ', 'ằ', 'ẳ', 'ẵ', 'ặ'],
+    ['â', 'ấ', 'ầ', 'ẩ', 'ẫ', 'ậ'],
+    ['e', 'é', 'è', 'ẻ', 'ẽ', 'ẹ'],
+    ['ê', 'ế', 'ề', 'ể', 'ễ', 'ệ'],
+    ['i', 'í', 'ì', 'ỉ', 'ĩ', 'ị'],
+    ['o', 'ó', 'ò', 'ỏ', 'õ', 'ọ'],
+    ['ô', 'ố', 'ồ', 'ổ', 'ỗ', 'ộ'],
+    ['ơ', 'ớ', 'ờ', 'ở', 'ỡ', 'ợ'],
+    ['u', 'ú', 'ù', 'ủ', 'ũ', 'ụ'],
+    ['ư', 'ứ', 'ừ', 'ử', 'ữ', 'ự'],
+    ['y', 'ý', 'ỳ', 'ỷ', 'ỹ', 'ỵ'],
+];
+
+const UPPER: [[char; TONES]; BASES] = [
+    ['A', 'Á', 'À', 'Ả', 'Ã', 'Ạ'],
+    ['Ă', 'Ắ', 'Ằ', 'Ẳ', 'Ẵ', 'Ặ'],
+    ['Â', 'Ấ', 'Ầ', 'Ẩ', 'Ẫ', 'Ậ'],
+    ['E', 'É', 'È', 'Ẻ', 'Ẽ', 'Ẹ'],
+    ['Ê', 'Ế', 'Ề', 'Ể', 'Ễ', 'Ệ'],
+    ['I', 'Í', 'Ì', 'Ỉ', 'Ĩ', 'Ị'],
+    ['O', 'Ó', 'Ò', 'Ỏ', 'Õ', 'Ọ'],
+    ['Ô', 'Ố', 'Ồ', 'Ổ', 'Ỗ', 'Ộ'],
+    ['Ơ', 'Ớ', 'Ờ', 'Ở', 'Ỡ', 'Ợ'],
+    ['U', 'Ú', 'Ù', 'Ủ', 'Ũ', 'Ụ'],
+    ['Ư', 'Ứ', 'Ừ', 'Ử', 'Ữ', 'Ự'],
+    ['Y', 'Ý', 'Ỳ', 'Ỷ', 'Ỹ', 'Ỵ'],
+];
+
+/// ASCII letter under each base vowel, and its modifier in VIQR
+/// (RFC 1456: `(` breve, `^` circumflex, `+` horn).
+const BASE_ASCII: [(char, Option<char>); BASES] = [
+    ('a', None),
+    ('a', Some('(')),
+    ('a', Some('^')),
+    ('e', None),
+    ('e', Some('^')),
+    ('i', None),
+    ('o', None),
+    ('o', Some('^')),
+    ('o', Some('+')),
+    ('u', None),
+    ('u', Some('+')),
+    ('y', None),
+];
+
+// Direct-index lookup for char → (base, tone, case): the precomposed
+// Vietnamese vowels live in U+0000..U+01B0 and U+1EA0..U+1EF9, so two small
+// arrays built at compile time replace a hash lookup on the hot path.
+const LOW_LEN: usize = 0x1B1;
+const EXT_START: usize = 0x1EA0;
+const EXT_LEN: usize = 0x5A;
+
+const fn pack(base: usize, tone: usize, upper: bool) -> u8 {
+    (1 + (base * TONES + tone) * 2 + upper as usize) as u8
+}
+
+const fn build_index(start: usize, len: usize) -> [u8; 0x1B1] {
+    let mut t = [0u8; LOW_LEN];
+    let mut b = 0;
+    while b < BASES {
+        let mut k = 0;
+        while k < TONES {
+            let lc = LOWER[b][k] as usize;
+            if lc >= start && lc < start + len {
+                t[lc - start] = pack(b, k, false);
+            }
+            let uc = UPPER[b][k] as usize;
+            if uc >= start && uc < start + len {
+                t[uc - start] = pack(b, k, true);
+            }
+            k += 1;
+        }
+        b += 1;
+    }
+    t
+}
+
+static LOW_INDEX: [u8; LOW_LEN] = build_index(0, LOW_LEN);
+static EXT_INDEX: [u8; LOW_LEN] = build_index(EXT_START, EXT_LEN);
+
+/// A Vietnamese vowel letter split into base (index into the tables), tone
+/// (0 = level) and case. Plain ASCII vowels are included with tone 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Vowel {
+    pub base: u8,
+    pub tone: u8,
+    pub upper: bool,
+}
+
+impl Vowel {
+    pub(crate) fn to_char(self) -> char {
+        let row = if self.upper { &UPPER } else { &LOWER };
+        row[self.base as usize][self.tone as usize]
     }
 }
 
-/// Accent-free form: all marks removed, Đ→D, đ→d; case kept.
-pub fn strip_marks(s: &str) -> String {
-    s.to_owned()
+/// Splits a precomposed (NFC) vowel letter; `None` for anything else.
+#[inline]
+pub(crate) fn vowel_of(c: char) -> Option<Vowel> {
+    let u = c as usize;
+    let packed = if u < LOW_LEN {
+        LOW_INDEX[u]
+    } else if (EXT_START..EXT_START + EXT_LEN).contains(&u) {
+        EXT_INDEX[u - EXT_START]
+    } else {
+        0
+    };
+    if packed == 0 {
+        return None;
+    }
+    let v = (packed - 1) as usize;
+    Some(Vowel {
+        base: (v / 2 / TONES) as u8,
+        tone: (v / 2 % TONES) as u8,
+        upper: v % 2 == 1,
+    })
+}
+
+/// Đ and its look-alikes: Ð (U+00D0, Icelandic eth) and Ɖ (U+0189, African D).
+#[inline]
+fn is_d_stroke(c: char) -> Option<bool> {
+    match c {
+        'Đ' | 'Ð' | 'Ɖ' => Some(true),
+        'đ' | 'ð' | 'ɖ' => Some(false),
+        _ => None,
+    }
+}
+
+/// One letter as (toneless lower-case letter, tone, upper-case), or `None`
+/// when `c` is not a letter of the Vietnamese alphabet.
+#[inline]
+fn parse_letter(c: char) -> Option<(char, u8, bool)> {
+    if let Some(v) = vowel_of(c) {
+        return Some((LOWER[v.base as usize][0], v.tone, v.upper));
+    }
+    if c.is_ascii_alphabetic() {
+        return Some((c.to_ascii_lowercase(), 0, c.is_ascii_uppercase()));
+    }
+    is_d_stroke(c).map(|upper| ('đ', 0, upper))
+}
+
+// ---------------------------------------------------------------------------
+// Syllable validator
+// ---------------------------------------------------------------------------
+
+/// Initial consonants, longest first so that the first prefix match wins.
+const ONSETS: [&str; 27] = [
+    "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", "b", "c", "d", "đ", "g",
+    "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x",
+];
+
+const CODAS: [&str; 9] = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t"];
+
+fn is_vowel_letter(c: char) -> bool {
+    matches!(
+        c,
+        'a' | 'ă' | 'â' | 'e' | 'ê' | 'i' | 'o' | 'ô' | 'ơ' | 'u' | 'ư' | 'y'
+    )
+}
+
+/// Whether vowel cluster `v` may stand before final `coda` (both lower case,
+/// toneless). Lists the rhymes of standard orthography; the aim is to tell
+/// real syllables from legacy-encoding debris, not to police spelling.
+fn nucleus_allows(v: &str, coda: &str) -> bool {
+    let open = coda.is_empty();
+    let palatal = coda == "ch" || coda == "nh";
+    match v {
+        "a" | "ê" | "i" | "oa" | "uê" | "uy" => true,
+        "e" | "o" | "ô" | "u" | "ư" | "oe" => !palatal,
+        // "ơng"/"ơc" do not exist: seeing them means a dropped ư (TCVN3).
+        "ơ" => matches!(coda, "" | "m" | "n" | "p" | "t"),
+        "ă" | "â" | "iê" | "yê" | "uô" | "ươ" | "oă" | "uâ" | "uyê" | "oo" | "ôô" => {
+            !open && !palatal
+        }
+        "ai" | "ao" | "au" | "âu" | "ay" | "ây" | "eo" | "êu" | "ia" | "iu" | "oi" | "ôi"
+        | "ơi" | "ua" | "ui" | "ưa" | "ưi" | "ưu" | "ươi" | "ươu" | "uôi" | "iêu" | "yêu"
+        | "oai" | "oay" | "uây" | "uya" | "uyu" | "oeo" | "uơ" | "y" => open,
+        _ => false,
+    }
+}
+
+/// After "qu" the u is part of the onset but the rhyme is the one written
+/// with a medial o/u elsewhere (qua ~ hoa, quy ~ huy).
+fn nucleus_allows_after_qu(v: &str, coda: &str) -> bool {
+    let as_medial = match v {
+        "a" => "oa",
+        "ă" => "oă",
+        "e" => "oe",
+        "ai" => "oai",
+        "ay" => "oay",
+        "eo" => "oeo",
+        "â" => "uâ",
+        "ây" => "uây",
+        "ê" => "uê",
+        "ô" => "uô",
+        "ơ" => "uơ",
+        "y" => "uy",
+        "yê" => "uyê",
+        "ya" => "uya",
+        "yu" => "uyu",
+        "i" => "ui",
+        _ => return false,
+    };
+    nucleus_allows(as_medial, coda)
+}
+
+/// Whether a toneless lower-case syllable with `tone` is well formed.
+fn valid_skeleton(s: &str, tone: u8) -> bool {
+    let mut onset = ONSETS
+        .iter()
+        .copied()
+        .find(|o| s.starts_with(o))
+        .unwrap_or("");
+    let mut rest = &s[onset.len()..];
+    if onset == "gi" && !rest.chars().next().is_some_and(is_vowel_letter) {
+        // "gìn", "gì": the i is the vowel, not part of the onset.
+        onset = "g";
+        rest = &s[1..];
+    }
+    let vowel_len: usize = rest
+        .chars()
+        .take_while(|&c| is_vowel_letter(c))
+        .map(char::len_utf8)
+        .sum();
+    if vowel_len == 0 {
+        return false;
+    }
+    let (v, coda) = rest.split_at(vowel_len);
+    if !CODAS.contains(&coda) {
+        return false;
+    }
+    // Syllables closed by a stop take only sắc or nặng.
+    if matches!(coda, "c" | "ch" | "p" | "t") && matches!(tone, 2..=4) {
+        return false;
+    }
+    if onset == "qu" {
+        nucleus_allows_after_qu(v, coda)
+    } else {
+        nucleus_allows(v, coda)
+    }
+}
+
+/// One syllable (no spaces, no hyphens), NFC: letters of the Vietnamese
+/// alphabet only, at most one tone, lower/UPPER/Title case.
+pub(crate) fn valid_syllable(part: &str) -> bool {
+    let mut buf = [0u8; 32];
+    let mut len = 0;
+    let mut tone = 0u8;
+    let mut letters = 0;
+    let mut first_upper = false;
+    let mut rest_upper = false;
+    let mut rest_lower = false;
+    for c in part.chars() {
+        let Some((base, t, upper)) = parse_letter(c) else {
+            return false;
+        };
+        letters += 1;
+        if letters > 8 {
+            return false;
+        }
+        if letters == 1 {
+            first_upper = upper;
+        } else if upper {
+            rest_upper = true;
+        } else {
+            rest_lower = true;
+        }
+        if t != 0 {
+            if tone != 0 {
+                return false;
+            }
+            tone = t;
+        }
+        len += base.encode_utf8(&mut buf[len..]).len();
+    }
+    if letters == 0 || (rest_upper && (rest_lower || !first_upper)) {
+        return false;
+    }
+    match std::str::from_utf8(&buf[..len]) {
+        Ok(s) => valid_skeleton(s, tone),
+        Err(_) => false,
+    }
+}
+
+/// Every word holding a non-ASCII character is made of valid syllables
+/// (split on hyphens). ASCII words are neutral: they are never the sign of a
+/// legacy 8-bit encoding, and foreign or minority names must not count
+/// against a string.
+fn words_clean(s: &str) -> bool {
+    s.split(char::is_whitespace)
+        .all(|w| w.is_ascii() || w.split('-').all(|p| p.is_empty() || valid_syllable(p)))
+}
+
+// ---------------------------------------------------------------------------
+// repair
+// ---------------------------------------------------------------------------
+
+/// Detects a legacy encoding and converts to NFC Unicode. Genuine Unicode
+/// Vietnamese is returned unchanged (apart from NFC and Đ look-alikes).
+///
+/// The decision is made for the whole string. Order of trial when the input
+/// is not clean Vietnamese: UTF-8 read as Windows-1252 (strict UTF-8 decode),
+/// VNI, TCVN3, VIQR (ASCII input only). The first decoding whose result is
+/// made of valid syllables wins; if none is, the input is kept as Unicode.
+pub fn repair(input: &str) -> Repaired {
+    if input.is_ascii() {
+        if ascii_may_be_viqr(input.as_bytes()) {
+            if let Some(text) = decode_viqr_checked(input) {
+                return Repaired {
+                    text: fold_lookalikes(Cow::Owned(text)),
+                    encoding: Encoding::Viqr,
+                };
+            }
+        }
+        return unicode(input.to_owned(), Encoding::Unicode);
+    }
+
+    let (text, fallback): (Cow<str>, Encoding) = if is_nfc_quick(input.chars()) == IsNormalized::Yes
+    {
+        (Cow::Borrowed(input), Encoding::Unicode)
+    } else {
+        // Windows-1258 keeps base letters precomposed (â ê ô ơ ư ă and
+        // some toned Latin-1 letters) and sends tones as combining marks;
+        // fully decomposed NFD (macOS) decomposes the base letters too.
+        let cp1258 = input.chars().any(is_combining_tone) && !is_nfd(input);
+        let enc = if cp1258 {
+            Encoding::Cp1258
+        } else {
+            Encoding::Unicode
+        };
+        (Cow::Owned(input.nfc().collect()), enc)
+    };
+
+    if !words_clean(&text) {
+        if let Some(r) = try_legacy(&text) {
+            return r;
+        }
+    }
+    unicode(fold_lookalikes(text), fallback)
+}
+
+fn unicode(text: String, encoding: Encoding) -> Repaired {
+    Repaired { text, encoding }
+}
+
+fn is_combining_tone(c: char) -> bool {
+    matches!(c, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}')
+}
+
+fn fold_lookalikes(text: Cow<'_, str>) -> String {
+    if !text.contains(['Ð', 'Ɖ', 'ð', 'ɖ']) {
+        return text.into_owned();
+    }
+    text.chars()
+        .map(|c| match is_d_stroke(c) {
+            Some(true) => 'Đ',
+            Some(false) => 'đ',
+            None => c,
+        })
+        .collect()
+}
+
+fn try_legacy(text: &str) -> Option<Repaired> {
+    let accept = |decoded: String, encoding: Encoding| {
+        (decoded != text && words_clean(&decoded)).then(|| Repaired {
+            // Decoders copy characters they do not know, look-alikes too.
+            text: fold_lookalikes(Cow::Owned(decoded)),
+            encoding,
+        })
+    };
+    if let Some(d) = decode_utf8_as_cp1252(text) {
+        if let Some(r) = accept(d, Encoding::Utf8AsCp1252) {
+            return Some(r);
+        }
+    }
+    if let Some(r) = accept(decode_vni(text), Encoding::Vni) {
+        return Some(r);
+    }
+    if let Some(r) = accept(decode_tcvn3(text), Encoding::Tcvn3) {
+        return Some(r);
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// Generic table decoder (VNI, TCVN3, VIQR)
+// ---------------------------------------------------------------------------
+
+/// One decoded character: whether it came from a table entry, whether its
+/// case is unknown (TCVN3 toned letters exist in lower case only), and how
+/// strongly the source sequence points at the encoding (VIQR: 1 for marks
+/// that also occur as punctuation, 2 otherwise).
+#[derive(Clone, Copy)]
+struct Out {
+    c: char,
+    mapped: bool,
+    caseless: bool,
+    strength: u8,
+}
+
+#[derive(Clone, Copy)]
+struct Entry {
+    c: char,
+    caseless: bool,
+    strength: u8,
+}
+
+type Table = HashMap<[char; 3], Entry>;
+
+fn key(s: &str) -> [char; 3] {
+    let mut k = ['\0'; 3];
+    for (slot, c) in k.iter_mut().zip(s.chars()) {
+        *slot = c;
+    }
+    k
+}
+
+/// Greedy longest match against `table` (keys of 1–3 chars).
+fn decode_with(table: &Table, s: &str) -> Vec<Out> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::with_capacity(chars.len());
+    let mut i = 0;
+    'outer: while i < chars.len() {
+        for n in (1..=3.min(chars.len() - i)).rev() {
+            let mut k = ['\0'; 3];
+            k[..n].copy_from_slice(&chars[i..i + n]);
+            if let Some(e) = table.get(&k) {
+                out.push(Out {
+                    c: e.c,
+                    mapped: true,
+                    caseless: e.caseless,
+                    strength: e.strength,
+                });
+                i += n;
+                continue 'outer;
+            }
+        }
+        out.push(Out {
+            c: chars[i],
+            mapped: false,
+            caseless: false,
+            strength: 0,
+        });
+        i += 1;
+    }
+    out
+}
+
+fn insert(t: &mut Table, k: &str, c: char, caseless: bool, strength: u8) {
+    if k.chars().count() == 1 && k.starts_with(c) && !caseless {
+        // Identity entries (plain letters) change nothing; TCVN3's ý (0xFD)
+        // is kept because its case is unknown.
+        return;
+    }
+    t.insert(
+        key(k),
+        Entry {
+            c,
+            caseless,
+            strength,
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------
+// VNI-Windows
+// ---------------------------------------------------------------------------
+
+/// VNI-Windows: base letter followed by a mark byte, as read in Windows-1252.
+/// Rows follow [`LOWER`]; tones level, sắc, huyền, hỏi, ngã, nặng.
+const VNI_LOWER: [[&str; TONES]; BASES] = [
+    ["a", "aù", "aø", "aû", "aõ", "aï"],
+    ["aê", "aé", "aè", "aú", "aü", "aë"],
+    ["aâ", "aá", "aà", "aå", "aã", "aä"],
+    ["e", "eù", "eø", "eû", "eõ", "eï"],
+    ["eâ", "eá", "eà", "eå", "eã", "eä"],
+    ["i", "í", "ì", "æ", "ó", "ò"],
+    ["o", "où", "oø", "oû", "oõ", "oï"],
+    ["oâ", "oá", "oà", "oå", "oã", "oä"],
+    ["ô", "ôù", "ôø", "ôû", "ôõ", "ôï"],
+    ["u", "uù", "uø", "uû", "uõ", "uï"],
+    ["ö", "öù", "öø", "öû", "öõ", "öï"],
+    ["y", "yù", "yø", "yû", "yõ", "î"],
+];
+
+const VNI_UPPER: [[&str; TONES]; BASES] = [
+    ["A", "AÙ", "AØ", "AÛ", "AÕ", "AÏ"],
+    ["AÊ", "AÉ", "AÈ", "AÚ", "AÜ", "AË"],
+    ["AÂ", "AÁ", "AÀ", "AÅ", "AÃ", "AÄ"],
+    ["E", "EÙ", "EØ", "EÛ", "EÕ", "EÏ"],
+    ["EÂ", "EÁ", "EÀ", "EÅ", "EÃ", "EÄ"],
+    ["I", "Í", "Ì", "Æ", "Ó", "Ò"],
+    ["O", "OÙ", "OØ", "OÛ", "OÕ", "OÏ"],
+    ["OÂ", "OÁ", "OÀ", "OÅ", "OÃ", "OÄ"],
+    ["Ô", "ÔÙ", "ÔØ", "ÔÛ", "ÔÕ", "ÔÏ"],
+    ["U", "UÙ", "UØ", "UÛ", "UÕ", "UÏ"],
+    ["Ö", "ÖÙ", "ÖØ", "ÖÛ", "ÖÕ", "ÖÏ"],
+    ["Y", "YÙ", "YØ", "YÛ", "YÕ", "Î"],
+];
+
+const VNI_D: (&str, &str) = ("ñ", "Ñ");
+
+fn vni_table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = Table::new();
+        for b in 0..BASES {
+            for k in 0..TONES {
+                let (lo, up) = (VNI_LOWER[b][k], VNI_UPPER[b][k]);
+                insert(&mut t, lo, LOWER[b][k], false, 2);
+                insert(&mut t, up, UPPER[b][k], false, 2);
+                // Title-casing tools upper-case the letter but not the mark
+                // byte after it (and the reverse happens too).
+                if lo.chars().count() == 2 {
+                    let mixed_up: String = up.chars().take(1).chain(lo.chars().skip(1)).collect();
+                    let mixed_lo: String = lo.chars().take(1).chain(up.chars().skip(1)).collect();
+                    insert(&mut t, &mixed_up, UPPER[b][k], false, 2);
+                    insert(&mut t, &mixed_lo, LOWER[b][k], false, 2);
+                }
+            }
+        }
+        insert(&mut t, VNI_D.0, 'đ', false, 2);
+        insert(&mut t, VNI_D.1, 'Đ', false, 2);
+        t
+    })
+}
+
+fn decode_vni(s: &str) -> String {
+    let out = decode_with(vni_table(), s);
+    let text: String = out.iter().map(|o| o.c).collect();
+    text.nfc().collect()
 }
 
 /// NFC Unicode → VNI-Windows bytes as read through Windows-1252.
 pub fn encode_vni(s: &str) -> String {
-    s.to_owned()
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if let Some(v) = vowel_of(c) {
+            let row = if v.upper { &VNI_UPPER } else { &VNI_LOWER };
+            out.push_str(row[v.base as usize][v.tone as usize]);
+        } else {
+            match is_d_stroke(c) {
+                Some(true) => out.push_str(VNI_D.1),
+                Some(false) => out.push_str(VNI_D.0),
+                None => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// TCVN3 (ABC)
+// ---------------------------------------------------------------------------
+
+/// TCVN 5712 VN3 ("ABC"), as read in Windows-1252 / Latin-1. Only lower-case
+/// toned letters exist; the level modified capitals Ă Â Ê Ô Ơ Ư Đ have their
+/// own bytes 0xA1–0xA7. ư is 0xAD, the soft hyphen.
+const TCVN3_LOWER: [[char; TONES]; BASES] = [
+    ['a', '¸', 'µ', '¶', '·', '¹'],
+    ['¨', '¾', '»', '¼', '½', 'Æ'],
+    ['©', 'Ê', 'Ç', 'È', 'É', 'Ë'],
+    ['e', 'Ð', 'Ì', 'Î', 'Ï', 'Ñ'],
+    ['ª', 'Õ', 'Ò', 'Ó', 'Ô', 'Ö'],
+    ['i', 'Ý', '×', 'Ø', 'Ü', 'Þ'],
+    ['o', 'ã', 'ß', 'á', 'â', 'ä'],
+    ['«', 'è', 'å', 'æ', 'ç', 'é'],
+    ['¬', 'í', 'ê', 'ë', 'ì', 'î'],
+    ['u', 'ó', 'ï', 'ñ', 'ò', 'ô'],
+    ['\u{AD}', 'ø', 'õ', 'ö', '÷', 'ù'],
+    ['y', 'ý', 'ú', 'û', 'ü', 'þ'],
+];
+
+/// Level capitals, rows as [`UPPER`] column 0.
+const TCVN3_UPPER_LEVEL: [char; BASES] =
+    ['A', '¡', '¢', 'E', '£', 'I', 'O', '¤', '¥', 'U', '¦', 'Y'];
+
+const TCVN3_D: (char, char) = ('®', '§');
+
+fn tcvn3_table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = Table::new();
+        for b in 0..BASES {
+            for k in 0..TONES {
+                let mut buf = [0u8; 4];
+                let caseless = k != 0;
+                insert(
+                    &mut t,
+                    TCVN3_LOWER[b][k].encode_utf8(&mut buf),
+                    LOWER[b][k],
+                    caseless,
+                    2,
+                );
+            }
+            let mut buf = [0u8; 4];
+            insert(
+                &mut t,
+                TCVN3_UPPER_LEVEL[b].encode_utf8(&mut buf),
+                UPPER[b][0],
+                false,
+                2,
+            );
+        }
+        let mut buf = [0u8; 4];
+        insert(&mut t, TCVN3_D.0.encode_utf8(&mut buf), 'đ', false, 2);
+        insert(&mut t, TCVN3_D.1.encode_utf8(&mut buf), 'Đ', false, 2);
+        t
+    })
 }
 
 /// NFC Unicode → TCVN3 (ABC) bytes as read through Windows-1252.
+///
+/// Lossy for case: TCVN3 has no toned capitals, so "NGUYỄN" becomes
+/// "NGUYÔN" (Ô = 0xD4 = ễ). [`repair`] restores the case from the rest of
+/// the string (all-capital strings and title case), so the round trip is
+/// exact except for a toned capital in a string with no other evidence of
+/// its case (a one-letter word such as "Á" in lower-case context).
 pub fn encode_tcvn3(s: &str) -> String {
-    s.to_owned()
+    let mut out = String::with_capacity(s.len() + 4);
+    for c in s.chars() {
+        if let Some(v) = vowel_of(c) {
+            let (b, k) = (v.base as usize, v.tone as usize);
+            out.push(if v.upper && k == 0 {
+                TCVN3_UPPER_LEVEL[b]
+            } else {
+                TCVN3_LOWER[b][k]
+            });
+        } else {
+            match is_d_stroke(c) {
+                Some(true) => out.push(TCVN3_D.1),
+                Some(false) => out.push(TCVN3_D.0),
+                None => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CaseMode {
+    Upper,
+    Title,
+    Lower,
+}
+
+/// The case of a string judged from letters whose case survived encoding.
+fn case_mode(out: &[Out]) -> CaseMode {
+    let (mut inner_upper, mut lower, mut title) = (0, 0, false);
+    let mut at_start = true;
+    for o in out {
+        if o.c.is_whitespace() || o.c == '-' {
+            at_start = true;
+            continue;
+        }
+        if o.c.is_alphabetic() && !o.caseless {
+            if o.c.is_uppercase() {
+                if at_start {
+                    title = true;
+                } else {
+                    inner_upper += 1;
+                }
+            } else if o.c.is_lowercase() {
+                lower += 1;
+            }
+        }
+        at_start = false;
+    }
+    if inner_upper > 0 && lower == 0 {
+        CaseMode::Upper
+    } else if title {
+        CaseMode::Title
+    } else {
+        CaseMode::Lower
+    }
+}
+
+fn decode_tcvn3(s: &str) -> String {
+    let mut out = decode_with(tcvn3_table(), s);
+    let mode = case_mode(&out);
+    let mut at_start = true;
+    for o in out.iter_mut() {
+        if o.c.is_whitespace() || o.c == '-' {
+            at_start = true;
+            continue;
+        }
+        if o.caseless && (mode == CaseMode::Upper || (mode == CaseMode::Title && at_start)) {
+            if let Some(mut v) = vowel_of(o.c) {
+                v.upper = true;
+                o.c = v.to_char();
+            }
+        }
+        at_start = false;
+    }
+    let text: String = out.iter().map(|o| o.c).collect();
+    let upper = mode == CaseMode::Upper;
+    map_words(&text, |w| restore_dropped_u_horn(w, upper))
+}
+
+/// TCVN3's ư is the soft hyphen (0xAD), which many tools drop: "Tr­¬ng"
+/// arrives as "Tr¬ng" (Trơng) and "H­ng" as "Hng". If a word is not a valid
+/// syllable but becomes one with an ư inserted, insert it.
+fn restore_dropped_u_horn(word: &str, upper: bool) -> Cow<'_, str> {
+    if word.split('-').all(|p| p.is_empty() || valid_syllable(p)) {
+        return Cow::Borrowed(word);
+    }
+    let u = if upper { 'Ư' } else { 'ư' };
+    for (i, c) in word.char_indices() {
+        let mut candidate = String::with_capacity(word.len() + 2);
+        if i == 0 && c.is_uppercase() && !upper {
+            // Title case: the ư takes the capital ("Ớc" → "Ước").
+            candidate.push('Ư');
+            candidate.extend(c.to_lowercase());
+            candidate.push_str(&word[c.len_utf8()..]);
+        } else {
+            candidate.push_str(&word[..i]);
+            candidate.push(u);
+            candidate.push_str(&word[i..]);
+        }
+        if valid_syllable(&candidate) {
+            return Cow::Owned(candidate);
+        }
+    }
+    Cow::Borrowed(word)
+}
+
+/// Applies `f` to each whitespace-separated word, keeping the whitespace.
+fn map_words<'a, F>(s: &'a str, mut f: F) -> String
+where
+    F: FnMut(&'a str) -> Cow<'a, str>,
+{
+    let mut out = String::with_capacity(s.len() + 4);
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        if c.is_whitespace() {
+            if let Some(st) = start.take() {
+                out.push_str(&f(&s[st..i]));
+            }
+            out.push(c);
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(st) = start {
+        out.push_str(&f(&s[st..]));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// VIQR (RFC 1456)
+// ---------------------------------------------------------------------------
+
+/// Tone marks in VIQR, in tone order (level has none).
+const VIQR_TONES: [Option<char>; TONES] =
+    [None, Some('\''), Some('`'), Some('?'), Some('~'), Some('.')];
+
+/// Marks that also occur in plain ASCII names (apostrophe, full stop,
+/// question mark) are weak evidence; the others are strong.
+fn viqr_strength(modifier: Option<char>, tone: Option<char>) -> u8 {
+    if modifier.is_some() || matches!(tone, Some('`' | '~')) {
+        2
+    } else {
+        1
+    }
+}
+
+fn viqr_table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = Table::new();
+        for b in 0..BASES {
+            let (letter, modifier) = BASE_ASCII[b];
+            for k in 0..TONES {
+                let tone = VIQR_TONES[k];
+                let strength = viqr_strength(modifier, tone);
+                for upper in [false, true] {
+                    let mut s = String::with_capacity(3);
+                    s.push(if upper {
+                        letter.to_ascii_uppercase()
+                    } else {
+                        letter
+                    });
+                    s.extend(modifier);
+                    s.extend(tone);
+                    let c = if upper { UPPER[b][k] } else { LOWER[b][k] };
+                    insert(&mut t, &s, c, false, strength);
+                }
+            }
+        }
+        for (k, c) in [("dd", 'đ'), ("DD", 'Đ'), ("Dd", 'Đ')] {
+            insert(&mut t, k, c, false, 2);
+        }
+        t
+    })
+}
+
+/// ASCII text that holds a VIQR mark or "dd" at all.
+fn ascii_may_be_viqr(b: &[u8]) -> bool {
+    b.iter()
+        .any(|&c| matches!(c, b'(' | b'^' | b'+' | b'\'' | b'`' | b'?' | b'~' | b'.'))
+        || b.windows(2)
+            .any(|w| w[0].eq_ignore_ascii_case(&b'd') && w[1].eq_ignore_ascii_case(&b'd'))
+}
+
+/// Decodes VIQR if the evidence is sufficient and every word decodes to
+/// valid syllables. Evidence: a strong mark (`( ^ + \` ~`, dd) counts 2, a
+/// weak mark (`' . ?`) in a word of two or more letters counts 1 — a period
+/// after an initial ("Van A.") counts nothing; a total of 2 is required, so
+/// one stray apostrophe or question mark in ASCII text is never enough.
+fn decode_viqr_checked(s: &str) -> Option<String> {
+    let out = decode_with(viqr_table(), s);
+    let mut score = 0u32;
+    let mut word_letters = 0u32;
+    let mut word_score = 0u32;
+    let mut weak_in_word = 0u32;
+    for o in out.iter().chain(std::iter::once(&Out {
+        c: ' ',
+        mapped: false,
+        caseless: false,
+        strength: 0,
+    })) {
+        if o.c.is_whitespace() {
+            score += word_score + if word_letters >= 2 { weak_in_word } else { 0 };
+            word_letters = 0;
+            word_score = 0;
+            weak_in_word = 0;
+            continue;
+        }
+        if o.c.is_alphabetic() {
+            word_letters += 1;
+        }
+        match (o.mapped, o.strength) {
+            (true, 2) => word_score += 2,
+            (true, 1) => weak_in_word += 1,
+            _ => {}
+        }
+    }
+    if score < 2 {
+        return None;
+    }
+    let text: String = out.iter().map(|o| o.c).collect();
+    words_clean(&text).then_some(text)
 }
 
 /// NFC Unicode → VIQR (ASCII with marks after letters, dd for đ).
 pub fn encode_viqr(s: &str) -> String {
-    s.to_owned()
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if let Some(v) = vowel_of(c) {
+            let (letter, modifier) = BASE_ASCII[v.base as usize];
+            out.push(if v.upper {
+                letter.to_ascii_uppercase()
+            } else {
+                letter
+            });
+            out.extend(modifier);
+            out.extend(VIQR_TONES[v.tone as usize]);
+        } else {
+            match is_d_stroke(c) {
+                Some(true) => out.push_str("DD"),
+                Some(false) => out.push_str("dd"),
+                None => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// UTF-8 read as Windows-1252
+// ---------------------------------------------------------------------------
+
+/// Windows-1252 bytes 0x80–0x9F. The five undefined bytes (0x81, 0x8D,
+/// 0x8F, 0x90, 0x9D) decode to the C1 control of the same value, as the
+/// WHATWG decoder and Windows do.
+const CP1252_HIGH: [char; 32] = [
+    '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}',
+    '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
+];
+
+fn cp1252_byte(c: char) -> Option<u8> {
+    let u = c as u32;
+    if u < 0x80 || (0xA0..0x100).contains(&u) {
+        return Some(u as u8);
+    }
+    if let Some(i) = CP1252_HIGH.iter().position(|&h| h == c) {
+        return Some(0x80 + i as u8);
+    }
+    // A C1 control that some decoders (ISO-8859-1) produce for 0x80–0x9F.
+    (0x80..0xA0).contains(&u).then_some(u as u8)
+}
+
+fn decode_utf8_as_cp1252(s: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        bytes.push(cp1252_byte(c)?);
+    }
+    if bytes.is_ascii() {
+        return None;
+    }
+    let decoded = String::from_utf8(bytes).ok()?;
+    Some(decoded.nfc().collect())
 }
 
 /// NFC Unicode → its UTF-8 bytes decoded as Windows-1252 ("Nguyá»…n").
 pub fn encode_utf8_as_cp1252(s: &str) -> String {
-    s.to_owned()
+    s.bytes()
+        .map(|b| match b {
+            0x80..=0x9F => CP1252_HIGH[(b - 0x80) as usize],
+            _ => char::from(b),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Windows-1258, NFD, accent folding
+// ---------------------------------------------------------------------------
+
+/// Toned letters that Windows-1258 holds precomposed (its Latin-1 survivors).
+fn cp1258_precomposed(c: char) -> bool {
+    "ÀÁÈÉÍÓÙÚàáèéíóùú".contains(c)
+}
+
+const COMBINING_TONES: [char; TONES] =
+    ['\0', '\u{301}', '\u{300}', '\u{309}', '\u{303}', '\u{323}'];
+
+/// NFC Unicode → text as Windows-1258 produces it: base letters
+/// precomposed, tones as combining marks unless the toned letter itself is
+/// in the code page ("Nguyễn" → "Nguyê\u{303}n", "Hà" stays "Hà").
+///
+/// Detection needs a precomposed base next to a combining tone: a name
+/// whose only toned letters are plain a/e/i/o/u/y with tones outside the
+/// code page ("Lý" → "Ly\u{301}") is indistinguishable from NFD and
+/// [`repair`] reports it as Unicode (with the same text).
+pub fn encode_cp1258(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match vowel_of(c) {
+            Some(v) if v.tone != 0 && !cp1258_precomposed(c) => {
+                out.push(Vowel { tone: 0, ..v }.to_char());
+                out.push(COMBINING_TONES[v.tone as usize]);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// NFC Unicode → NFD.
 pub fn to_nfd(s: &str) -> String {
-    s.to_owned()
+    s.nfd().collect()
+}
+
+/// Accent-free form: all marks removed, Đ→D, đ→d; case kept.
+pub fn strip_marks(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else if let Some(v) = vowel_of(c) {
+            let letter = BASE_ASCII[v.base as usize].0;
+            out.push(if v.upper {
+                letter.to_ascii_uppercase()
+            } else {
+                letter
+            });
+        } else if let Some(upper) = is_d_stroke(c) {
+            out.push(if upper { 'D' } else { 'd' });
+        } else {
+            // Anything else (combining marks, other accented letters):
+            // keep the non-mark parts of its canonical decomposition.
+            unicode_normalization::char::decompose_canonical(c, |d| {
+                if !unicode_normalization::char::is_combining_mark(d) {
+                    out.push(d);
+                }
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A syllable that is valid for every base vowel and tone: "l?m"
+    /// (lám, lằm, lẫm, ...), or "l?" for y, which takes no final.
+    fn syllable(c: char, base: usize, upper: bool) -> String {
+        let (l, m) = if upper { ('L', "M") } else { ('l', "m") };
+        if base == B_Y as usize {
+            format!("{l}{c}")
+        } else {
+            format!("{l}{c}{m}")
+        }
+    }
+
+    fn every_letter() -> Vec<(usize, usize, bool, char)> {
+        let mut all = Vec::new();
+        for b in 0..BASES {
+            for k in 0..TONES {
+                all.push((b, k, false, LOWER[b][k]));
+                all.push((b, k, true, UPPER[b][k]));
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn lookup_splits_every_letter() {
+        for (b, k, upper, c) in every_letter() {
+            let v = vowel_of(c).unwrap_or_else(|| panic!("{c} not found"));
+            assert_eq!(
+                (v.base as usize, v.tone as usize, v.upper),
+                (b, k, upper),
+                "{c}"
+            );
+            assert_eq!(v.to_char(), c);
+        }
+        assert_eq!(vowel_of('b'), None);
+        assert_eq!(vowel_of('đ'), None);
+        assert_eq!(vowel_of('ñ'), None);
+    }
+
+    #[test]
+    fn every_letter_round_trips_through_every_encoder() {
+        for (b, _k, upper, c) in every_letter() {
+            let one = c.to_string();
+            assert_eq!(decode_vni(&encode_vni(&one)), one, "vni {c}");
+            // TCVN3 keeps no case for toned letters on their own.
+            assert_eq!(
+                decode_tcvn3(&encode_tcvn3(&one)).to_lowercase(),
+                one.to_lowercase(),
+                "tcvn3 {c}"
+            );
+            let viqr: String = decode_with(viqr_table(), &encode_viqr(&one))
+                .iter()
+                .map(|o| o.c)
+                .collect();
+            assert_eq!(viqr, one, "viqr {c}");
+            assert_eq!(
+                decode_utf8_as_cp1252(&encode_utf8_as_cp1252(&one)).as_deref(),
+                (!c.is_ascii()).then_some(one.as_str()),
+                "utf8-as-cp1252 {c}"
+            );
+            assert_eq!(encode_cp1258(&one).nfc().collect::<String>(), one);
+            assert_eq!(to_nfd(&one).nfc().collect::<String>(), one);
+            let ascii = BASE_ASCII[b].0;
+            let expect = if upper {
+                ascii.to_ascii_uppercase()
+            } else {
+                ascii
+            };
+            assert_eq!(strip_marks(&one), expect.to_string());
+        }
+    }
+
+    #[test]
+    fn every_letter_repairs_in_a_name() {
+        for (b, _k, upper, c) in every_letter() {
+            let family = if upper {
+                "NGUYỄN ĐẶNG"
+            } else {
+                "nguyễn đặng"
+            };
+            let name = format!("{family} {}", syllable(c, b, upper));
+            assert!(words_clean(&name), "{name} should be valid");
+            let clean = repair(&name);
+            assert_eq!(
+                (clean.text.as_str(), clean.encoding),
+                (name.as_str(), Encoding::Unicode)
+            );
+            type Encoder = fn(&str) -> String;
+            let encoders: [(Encoder, Encoding); 4] = [
+                (encode_vni, Encoding::Vni),
+                (encode_tcvn3, Encoding::Tcvn3),
+                (encode_viqr, Encoding::Viqr),
+                (encode_utf8_as_cp1252, Encoding::Utf8AsCp1252),
+            ];
+            for (encode, encoding) in encoders {
+                let r = repair(&encode(&name));
+                assert_eq!(
+                    (r.text.as_str(), r.encoding),
+                    (name.as_str(), encoding),
+                    "{encoding:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn d_stroke_in_every_encoder() {
+        assert_eq!(encode_vni("Đđ"), "Ññ");
+        assert_eq!(encode_tcvn3("Đđ"), "§®");
+        assert_eq!(encode_viqr("Đđ"), "DDdd");
+        assert_eq!(encode_utf8_as_cp1252("Đđ"), "Ä\u{90}Ä‘");
+        assert_eq!(strip_marks("Đỗ đức"), "Do duc");
+        for (input, enc) in [
+            ("Ñoã Ñöùc", Encoding::Vni),
+            ("§ç §øc", Encoding::Tcvn3),
+            ("DDo^~ DDu+'c", Encoding::Viqr),
+            ("Ä\u{90}á»— Ä\u{90}á»©c", Encoding::Utf8AsCp1252),
+        ] {
+            let r = repair(input);
+            assert_eq!((r.text.as_str(), r.encoding), ("Đỗ Đức", enc), "{input}");
+        }
+    }
+
+    #[test]
+    fn published_chart_values() {
+        // TCVN3 (ABC) bytes read as Latin-1.
+        for (tcvn, uni) in [
+            ("NguyÔn", "Nguyễn"),
+            ("TrÇn", "Trần"),
+            ("Lª", "Lê"),
+            ("Ph¹m", "Phạm"),
+            ("Hoµng", "Hoàng"),
+            ("§Æng", "Đặng"),
+        ] {
+            assert_eq!(encode_tcvn3(uni), tcvn);
+            let r = repair(tcvn);
+            assert_eq!(
+                (r.text.as_str(), r.encoding),
+                (uni, Encoding::Tcvn3),
+                "{tcvn}"
+            );
+        }
+        // VNI-Windows: two bytes per toned vowel.
+        for (vni, uni) in [
+            ("Nguyeãn", "Nguyễn"),
+            ("Traàn", "Trần"),
+            ("Leâ", "Lê"),
+            ("Ñaëng", "Đặng"),
+        ] {
+            assert_eq!(encode_vni(uni), vni);
+            let r = repair(vni);
+            assert_eq!((r.text.as_str(), r.encoding), (uni, Encoding::Vni), "{vni}");
+        }
+        assert_eq!(encode_viqr("Nguyễn Thị Thủy"), "Nguye^~n Thi. Thu?y");
+        let r = repair("Nguye^~n Thi. Thu?y");
+        assert_eq!(
+            (r.text.as_str(), r.encoding),
+            ("Nguyễn Thị Thủy", Encoding::Viqr)
+        );
+        assert_eq!(encode_utf8_as_cp1252("Nguyễn"), "Nguyá»…n");
+        let r = repair("Nguyá»…n");
+        assert_eq!(
+            (r.text.as_str(), r.encoding),
+            ("Nguyễn", Encoding::Utf8AsCp1252)
+        );
+    }
+
+    #[test]
+    fn genuine_unicode_is_left_alone() {
+        for name in [
+            "Nguyễn Văn An",
+            "NGUYỄN THỊ MINH KHAI",
+            "nguyễn thị thủy",
+            "Trần Thị Thuỷ",
+            "Lê Hoà",
+            "Hoàng  Phủ   Ngọc",
+            "Tôn Thất Thuyết",
+            "Âu Dương Ước",
+            "Nguyen Van An",
+            "Le Thi Hoa",
+            "Do Duc",
+            "D'Arcy Nguyen",
+            "Nguyen Van A.",
+            "Le Thi Hoa?",
+            "O'Brien",
+            "H'Hen Niê",
+            "Ksor Ya",
+            "José Nguyễn",
+            "Quỳnh Giang Gìn",
+            "",
+            "   ",
+        ] {
+            let r = repair(name);
+            assert_eq!(
+                (r.text.as_str(), r.encoding),
+                (name, Encoding::Unicode),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nfd_and_cp1258() {
+        let r = repair(&to_nfd("Nguyễn Thị Hằng"));
+        assert_eq!(
+            (r.text.as_str(), r.encoding),
+            ("Nguyễn Thị Hằng", Encoding::Unicode)
+        );
+        // Precomposed ê with a separate tilde: Windows-1258.
+        let r = repair("Nguyê\u{303}n Thi\u{323} Hà");
+        assert_eq!(
+            (r.text.as_str(), r.encoding),
+            ("Nguyễn Thị Hà", Encoding::Cp1258)
+        );
+        assert_eq!(encode_cp1258("Nguyễn Hà"), "Nguyê\u{303}n Hà");
+        let r = repair(&encode_cp1258("Trần Thị Hằng"));
+        assert_eq!(
+            (r.text.as_str(), r.encoding),
+            ("Trần Thị Hằng", Encoding::Cp1258)
+        );
+    }
+
+    #[test]
+    fn lookalikes_fold_to_d_stroke() {
+        for (input, want) in [("Ðặng", "Đặng"), ("Ɖỗ ɖức", "Đỗ đức"), ("ðào", "đào")]
+        {
+            let r = repair(input);
+            assert_eq!((r.text.as_str(), r.encoding), (want, Encoding::Unicode));
+        }
+    }
+
+    #[test]
+    fn tcvn3_case_is_restored_from_context() {
+        let r = repair("NGUYÔN THÞ ¸NH");
+        assert_eq!(r.text, "NGUYỄN THỊ ÁNH");
+        let r = repair("NguyÔn ThÞ ¸nh");
+        assert_eq!(r.text, "Nguyễn Thị Ánh");
+        let r = repair("nguyÔn thÞ ¸nh");
+        assert_eq!(r.text, "nguyễn thị ánh");
+    }
+
+    #[test]
+    fn tcvn3_dropped_soft_hyphen_is_restored() {
+        // "Trương Văn Hưng" with every 0xAD (ư) lost.
+        let r = repair("Tr¬ng V¨n Hng");
+        assert_eq!(
+            (r.text.as_str(), r.encoding),
+            ("Trương Văn Hưng", Encoding::Tcvn3)
+        );
+        // And kept as U+00AD.
+        let r = repair("Tr\u{AD}¬ng V¨n H\u{AD}ng");
+        assert_eq!(
+            (r.text.as_str(), r.encoding),
+            ("Trương Văn Hưng", Encoding::Tcvn3)
+        );
+    }
+
+    #[test]
+    fn viqr_needs_real_evidence() {
+        // One weak mark is not enough; two are.
+        assert_eq!(repair("Le Thi Hoa?").encoding, Encoding::Unicode);
+        assert_eq!(repair("Ly' Hoa").encoding, Encoding::Unicode);
+        let r = repair("Ly' Thi. Hoa");
+        assert_eq!(
+            (r.text.as_str(), r.encoding),
+            ("Lý Thị Hoa", Encoding::Viqr)
+        );
+        // A period after an initial is not a dot below.
+        assert_eq!(repair("Tran Van A. B.").encoding, Encoding::Unicode);
+        // Marks after consonants break nothing.
+        assert_eq!(repair("D'Arcy Tra^`n").text, "D'Arcy Trần");
+    }
+
+    #[test]
+    fn syllable_validator() {
+        for ok in [
+            "nguyễn", "Quý", "quỳnh", "giữ", "gì", "Đặng", "khuỷu", "thuở", "người", "rượu",
+            "xoong", "Oanh", "Yến", "Uyên", "NGHIÊNG", "Ước", "Ạ", "y",
+        ] {
+            assert!(valid_syllable(ok), "{ok}");
+        }
+        for bad in [
+            "nguyeãn",
+            "traàn",
+            "leâ",
+            "NguyÔn",
+            "hng",
+            "trơng",
+            "Phạmm",
+            "bàc",
+            "nguyễnn",
+            "x",
+            "hoaa",
+            "ăn̉",
+            "Tóá",
+            "nGuyen",
+        ] {
+            assert!(!valid_syllable(bad), "{bad}");
+        }
+    }
 }

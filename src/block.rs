@@ -1,0 +1,348 @@
+//! Blocking: rules → candidate pairs, each pair emitted once.
+//!
+//! A rule is a conjunction of key parts (`given+birth_year`). For each rule
+//! every record gets one 63-bit key (a hash of its parts' integer codes; none
+//! when a part is missing); records are sorted by key and every pair inside a
+//! group is a candidate. A pair found by rule k is skipped when the two
+//! records also share the key of an earlier rule j < k — that rule already
+//! emitted it — so the union over rules is produced without a global set of
+//! pairs. Cost per rule: O(n log n) for the sort plus O(Σ |group|²) pairs.
+//! Groups larger than `max_block_size` are skipped and counted.
+
+use crate::config::Config;
+
+/// One component of a blocking key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyPart {
+    CitizenId,
+    IdLast6,
+    Dob,
+    BirthYear,
+    YearMonth,
+    Given,
+    Family,
+    FullName,
+    PhoneticName,
+    PhoneticGiven,
+    Province,
+    Sex,
+    /// Index into `Config::extra`.
+    Extra(usize),
+}
+
+impl KeyPart {
+    pub fn name(self, config: &Config) -> String {
+        match self {
+            KeyPart::CitizenId => "citizen_id".into(),
+            KeyPart::IdLast6 => "id_last6".into(),
+            KeyPart::Dob => "dob".into(),
+            KeyPart::BirthYear => "birth_year".into(),
+            KeyPart::YearMonth => "year_month".into(),
+            KeyPart::Given => "given".into(),
+            KeyPart::Family => "family".into(),
+            KeyPart::FullName => "full_name".into(),
+            KeyPart::PhoneticName => "phonetic_name".into(),
+            KeyPart::PhoneticGiven => "phonetic_given".into(),
+            KeyPart::Province => "province".into(),
+            KeyPart::Sex => "sex".into(),
+            KeyPart::Extra(i) => {
+                let e = &config.extra[i];
+                format!("extra:{}", e.name.as_deref().unwrap_or(&e.column))
+            }
+        }
+    }
+}
+
+/// A parsed blocking rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// The rule as written in the config, used in outputs.
+    pub name: String,
+    pub parts: Vec<KeyPart>,
+}
+
+/// Parses `given+birth_year`; the error says what is wrong and what is allowed.
+pub fn parse_rule(text: &str, config: &Config) -> Result<Rule, String> {
+    let mut parts = Vec::new();
+    for raw in text.split('+') {
+        let p = raw.trim();
+        let part = match p {
+            "citizen_id" => KeyPart::CitizenId,
+            "id_last6" => KeyPart::IdLast6,
+            "dob" => KeyPart::Dob,
+            "birth_year" => KeyPart::BirthYear,
+            "year_month" => KeyPart::YearMonth,
+            "given" => KeyPart::Given,
+            "family" => KeyPart::Family,
+            "full_name" => KeyPart::FullName,
+            "phonetic_name" => KeyPart::PhoneticName,
+            "phonetic_given" => KeyPart::PhoneticGiven,
+            "province" => KeyPart::Province,
+            "sex" => KeyPart::Sex,
+            _ => {
+                if let Some(name) = p.strip_prefix("extra:") {
+                    let i = config
+                        .extra
+                        .iter()
+                        .position(|e| e.name.as_deref().unwrap_or(&e.column) == name)
+                        .ok_or_else(|| format!("no [[extra]] field named '{name}'"))?;
+                    KeyPart::Extra(i)
+                } else {
+                    return Err(format!(
+                        "unknown key '{p}'; known keys: citizen_id, id_last6, dob, birth_year, \
+                         year_month, given, family, full_name, phonetic_name, phonetic_given, \
+                         province, sex, extra:NAME"
+                    ));
+                }
+            }
+        };
+        if parts.contains(&part) {
+            return Err(format!("key '{p}' appears twice"));
+        }
+        parts.push(part);
+    }
+    Ok(Rule {
+        name: text.trim().to_owned(),
+        parts,
+    })
+}
+
+use rayon::prelude::*;
+
+use crate::intern::NONE;
+use crate::store::{Cid, RecordId, RecordStore, SEX_UNKNOWN};
+
+/// Key value meaning "no key" (a part is missing).
+pub const NO_KEY: u64 = u64::MAX;
+
+fn mix(mut z: u64) -> u64 {
+    // splitmix64 finalizer: a fixed, well-spread 64-bit mix.
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The integer value of one key part for a record, or None when missing.
+pub fn part_value(store: &RecordStore, part: KeyPart, r: RecordId) -> Option<u64> {
+    let i = r.index();
+    let name = || store.name_entry(r);
+    let tok = |c: u32| (c != NONE).then_some(u64::from(c));
+    match part {
+        KeyPart::CitizenId => {
+            let c = store.cid[i];
+            c.is_valid().then(|| c.value * 4 + u64::from(c.kind))
+        }
+        KeyPart::IdLast6 => {
+            let c = store.cid[i];
+            (c.kind == Cid::PERSONAL || c.kind == Cid::CMND).then(|| c.value % 1_000_000)
+        }
+        KeyPart::Dob => {
+            let d = store.dob[i];
+            d.is_informative_day()
+                .then(|| u64::from(d.year) << 16 | u64::from(d.month) << 8 | u64::from(d.day))
+        }
+        KeyPart::BirthYear => {
+            let d = store.dob[i];
+            (!d.is_missing()).then_some(u64::from(d.year))
+        }
+        KeyPart::YearMonth => {
+            let d = store.dob[i];
+            (d.month != 0).then(|| u64::from(d.year) << 8 | u64::from(d.month))
+        }
+        KeyPart::Given => name().and_then(|n| tok(n.given_key)),
+        KeyPart::Family => name().and_then(|n| tok(n.family_key)),
+        KeyPart::FullName => name().and_then(|n| tok(n.key)),
+        KeyPart::PhoneticName => name().and_then(|n| tok(n.phonetic)),
+        KeyPart::PhoneticGiven => name().and_then(|n| tok(n.given_phonetic)),
+        KeyPart::Province => {
+            let u = store.unit[i];
+            if u != u8::MAX {
+                Some(u64::from(u))
+            } else if store.province[i] != 0 {
+                Some(1000 + u64::from(store.province[i]))
+            } else {
+                None
+            }
+        }
+        KeyPart::Sex => (store.sex[i] != SEX_UNKNOWN).then_some(u64::from(store.sex[i])),
+        KeyPart::Extra(e) => tok(store.extras[e].codes[i]),
+    }
+}
+
+/// A record's key under a rule: a mix of its parts, or NO_KEY.
+pub fn rule_key(store: &RecordStore, rule: &Rule, r: RecordId) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
+    for (k, &part) in rule.parts.iter().enumerate() {
+        match part_value(store, part, r) {
+            Some(v) => h = mix(h ^ mix(v.wrapping_add(k as u64 + 1))),
+            None => return NO_KEY,
+        }
+    }
+    // NO_KEY is reserved; folding the top bit keeps real keys below it.
+    h >> 1
+}
+
+/// Candidate-pair generation over all rules.
+pub struct Blocker<'s> {
+    store: &'s RecordStore,
+    pub rules: Vec<Rule>,
+    /// `keys[k][record]`: the record's key under rule k.
+    keys: Vec<Vec<u64>>,
+    /// Per rule: group ranges into `order[k]` with at least two records.
+    groups: Vec<Vec<(u32, u32)>>,
+    order: Vec<Vec<u32>>,
+    pub stats: Vec<RuleStats>,
+    /// Only pairs whose records come from different registers (link mode).
+    pub cross_source_only: bool,
+}
+
+/// What one rule produces.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct RuleStats {
+    pub rule: String,
+    /// Records with a key under this rule.
+    pub keyed_records: u64,
+    pub blocks: u64,
+    /// Pairs inside the rule's blocks (before removing pairs of earlier rules).
+    pub pairs_in_blocks: u64,
+    /// Pairs this rule adds (not found by an earlier rule); filled by a pass.
+    pub new_pairs: u64,
+    pub oversized_blocks: u64,
+    pub oversized_records: u64,
+    /// The largest blocks: (size, a record id in it).
+    pub largest_blocks: Vec<(u64, String)>,
+}
+
+impl<'s> Blocker<'s> {
+    /// Computes every rule's keys and groups. O(n log n) per rule.
+    pub fn new(
+        store: &'s RecordStore,
+        rules: Vec<Rule>,
+        max_block_size: usize,
+        cross_source_only: bool,
+    ) -> Blocker<'s> {
+        let n = store.len();
+        let mut keys = Vec::with_capacity(rules.len());
+        let mut groups = Vec::with_capacity(rules.len());
+        let mut order = Vec::with_capacity(rules.len());
+        let mut stats = Vec::with_capacity(rules.len());
+        for rule in &rules {
+            let k: Vec<u64> = (0..n)
+                .into_par_iter()
+                .map(|i| rule_key(store, rule, RecordId(i as u32)))
+                .collect();
+            let mut ord: Vec<u32> = (0..n as u32).filter(|&i| k[i as usize] != NO_KEY).collect();
+            // Ties broken by record index: groups list records in input order.
+            ord.par_sort_unstable_by_key(|&i| (k[i as usize], i));
+            let mut st = RuleStats {
+                rule: rule.name.clone(),
+                keyed_records: ord.len() as u64,
+                ..RuleStats::default()
+            };
+            let mut g = Vec::new();
+            let mut sizes: Vec<(u64, u32)> = Vec::new();
+            let mut start = 0usize;
+            while start < ord.len() {
+                let key = k[ord[start] as usize];
+                let mut end = start + 1;
+                while end < ord.len() && k[ord[end] as usize] == key {
+                    end += 1;
+                }
+                let size = (end - start) as u64;
+                if size >= 2 {
+                    st.blocks += 1;
+                    sizes.push((size, ord[start]));
+                    if size as usize > max_block_size {
+                        st.oversized_blocks += 1;
+                        st.oversized_records += size;
+                    } else {
+                        st.pairs_in_blocks += size * (size - 1) / 2;
+                        g.push((start as u32, end as u32));
+                    }
+                }
+                start = end;
+            }
+            sizes.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            st.largest_blocks = sizes
+                .iter()
+                .take(5)
+                .map(|&(s, r)| (s, store.record_id(RecordId(r)).to_owned()))
+                .collect();
+            keys.push(k);
+            groups.push(g);
+            order.push(ord);
+            stats.push(st);
+        }
+        Blocker {
+            store,
+            rules,
+            keys,
+            groups,
+            order,
+            stats,
+            cross_source_only,
+        }
+    }
+
+    /// True when an earlier rule than `k` already pairs `a` and `b`.
+    #[inline]
+    fn seen_earlier(&self, k: usize, a: usize, b: usize) -> bool {
+        self.keys[..k].iter().any(|key| {
+            let x = key[a];
+            x != NO_KEY && x == key[b]
+        })
+    }
+
+    /// Folds every candidate pair (each exactly once, a < b by index) in
+    /// parallel: `fold(acc, rule, a, b)`, then `reduce`. Each rule's groups are
+    /// split across threads; the result must not depend on the order in which
+    /// `reduce` sees the partial results (sum counts, sort lists afterwards).
+    pub fn fold_pairs<T, F, R, I>(&self, identity: I, fold: F, reduce: R) -> T
+    where
+        T: Send,
+        I: Fn() -> T + Sync + Send,
+        F: Fn(&mut T, usize, RecordId, RecordId) + Sync + Send,
+        R: Fn(T, T) -> T + Sync + Send,
+    {
+        let src = &self.store.source;
+        (0..self.rules.len())
+            .into_par_iter()
+            .flat_map(|k| self.groups[k].par_iter().map(move |&range| (k, range)))
+            .fold(&identity, |mut acc, (k, (s, e))| {
+                let members = &self.order[k][s as usize..e as usize];
+                for (x, &a) in members.iter().enumerate() {
+                    for &b in &members[x + 1..] {
+                        let (a, b) = (a as usize, b as usize);
+                        if self.cross_source_only && src[a] == src[b] {
+                            continue;
+                        }
+                        if self.seen_earlier(k, a, b) {
+                            continue;
+                        }
+                        fold(&mut acc, k, RecordId(a as u32), RecordId(b as u32));
+                    }
+                }
+                acc
+            })
+            .reduce(&identity, reduce)
+    }
+
+    /// Counts the pairs each rule adds, filling `stats[k].new_pairs`.
+    pub fn count_new_pairs(&mut self) -> u64 {
+        let n = self.rules.len();
+        let counts = self.fold_pairs(
+            || vec![0u64; n],
+            |acc, k, _, _| acc[k] += 1,
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            },
+        );
+        for (st, c) in self.stats.iter_mut().zip(&counts) {
+            st.new_pairs = *c;
+        }
+        counts.iter().sum()
+    }
+}

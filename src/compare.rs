@@ -1,0 +1,490 @@
+//! Comparisons with levels: for each field, the discrete outcome of comparing
+//! two records. Level 0 is always `missing` (neutral: weight 0); the other
+//! levels run from the strongest agreement to `different`.
+//!
+//! A pair's outcome over all comparisons is a [`Pattern`]: 4 bits per
+//! comparison packed in a `u64`, so at most 16 comparisons of 15 levels.
+//! Everything here reads integer codes from the store; strings are touched
+//! only for Jaro–Winkler on two distinct name or address keys.
+
+use crate::config::ExtraKind;
+use crate::intern::NONE;
+use crate::store::{Cid, Dob, RecordId, RecordStore, SEX_UNKNOWN};
+
+/// Level 0 of every comparison.
+pub const MISSING: u8 = 0;
+
+/// Packed levels of one pair, 4 bits per comparison.
+pub type Pattern = u64;
+
+/// The level of comparison `i` in a pattern.
+pub fn level(p: Pattern, i: usize) -> u8 {
+    ((p >> (4 * i)) & 0xF) as u8
+}
+
+/// What a comparison looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    FullName,
+    Given,
+    Family,
+    Dob,
+    CitizenId,
+    Sex,
+    Province,
+    Address,
+    Extra(usize),
+}
+
+/// One comparison: a field and the names of its levels.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    pub name: String,
+    pub field: Field,
+    pub levels: Vec<&'static str>,
+    /// The level whose weight the term-frequency table adjusts (exact agreement).
+    pub tf_level: Option<u8>,
+}
+
+const FULL_NAME: &[&str] = &[
+    "missing",
+    "exact",
+    "exact_no_marks",
+    "variant_or_phonetic",
+    "jw_0.92",
+    "jw_0.80",
+    "different",
+];
+const GIVEN: &[&str] = &[
+    "missing",
+    "exact",
+    "exact_no_marks",
+    "variant_or_phonetic",
+    "jw_0.88",
+    "different",
+];
+const FAMILY: &[&str] = &["missing", "exact", "variant_or_phonetic", "different"];
+const DOB: &[&str] = &[
+    "missing",
+    "exact",
+    "exact_after_repair",
+    "day_month_swapped",
+    "same_year_month",
+    "same_year_imprecise",
+    "within_one_month_or_year",
+    "same_year",
+    "different",
+];
+const CID: &[&str] = &[
+    "missing",
+    "exact",
+    "one_digit",
+    "transposition",
+    "cmnd_vs_id",
+    "different",
+];
+const SEX: &[&str] = &["missing", "same", "different"];
+const PROVINCE: &[&str] = &["missing", "same", "same_2025_unit", "different"];
+const ADDRESS: &[&str] = &["missing", "exact", "jw_0.90", "jw_0.75", "different"];
+const X_EXACT: &[&str] = &["missing", "exact", "different"];
+const X_JW: &[&str] = &["missing", "exact", "jw_0.92", "jw_0.80", "different"];
+const X_LEV: &[&str] = &["missing", "exact", "lev_1", "lev_2", "different"];
+const X_DATE: &[&str] = &[
+    "missing",
+    "exact",
+    "within_31_days",
+    "within_366_days",
+    "different",
+];
+const X_NUM: &[&str] = &[
+    "missing",
+    "exact",
+    "within_1pct",
+    "within_10pct",
+    "different",
+];
+
+/// The comparisons a store supports, in a fixed order.
+pub fn comparisons(store: &RecordStore) -> Vec<Comparison> {
+    let mut out = Vec::new();
+    let mut add = |name: &str, field, levels: &[&'static str], tf: Option<u8>| {
+        out.push(Comparison {
+            name: name.to_owned(),
+            field,
+            levels: levels.to_vec(),
+            tf_level: tf,
+        })
+    };
+    let p = store.present;
+    if p.name {
+        add("full_name", Field::FullName, FULL_NAME, Some(1));
+        add("given_name", Field::Given, GIVEN, Some(1));
+        add("family_name", Field::Family, FAMILY, Some(1));
+    }
+    if p.dob {
+        add("date_of_birth", Field::Dob, DOB, None);
+    }
+    if p.citizen_id {
+        add("citizen_id", Field::CitizenId, CID, None);
+    }
+    if p.sex {
+        add("sex", Field::Sex, SEX, None);
+    }
+    if p.province {
+        add("province", Field::Province, PROVINCE, None);
+    }
+    if p.address {
+        add("address", Field::Address, ADDRESS, None);
+    }
+    for (i, e) in store.extras.iter().enumerate() {
+        let levels = match e.kind {
+            ExtraKind::Exact => X_EXACT,
+            ExtraKind::JaroWinkler => X_JW,
+            ExtraKind::Levenshtein => X_LEV,
+            ExtraKind::Date => X_DATE,
+            ExtraKind::Numeric => X_NUM,
+        };
+        add(
+            &e.name,
+            Field::Extra(i),
+            levels,
+            e.term_frequency.then_some(1),
+        );
+    }
+    assert!(out.len() <= 16, "at most 16 comparisons fit a pattern");
+    out
+}
+
+/// Compares two records on every comparison.
+pub fn compare(store: &RecordStore, cmps: &[Comparison], a: RecordId, b: RecordId) -> Pattern {
+    let mut p: Pattern = 0;
+    for (i, c) in cmps.iter().enumerate() {
+        let l = compare_field(store, c.field, a, b);
+        debug_assert!((l as usize) < c.levels.len());
+        p |= u64::from(l) << (4 * i);
+    }
+    p
+}
+
+fn jw(a: &str, b: &str) -> f64 {
+    strsim::jaro_winkler(a, b)
+}
+
+/// The level of one field for a pair.
+pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId) -> u8 {
+    let (ia, ib) = (a.index(), b.index());
+    match field {
+        Field::FullName => {
+            let (Some(x), Some(y)) = (store.name_entry(a), store.name_entry(b)) else {
+                return MISSING;
+            };
+            if x.canonical == y.canonical {
+                1
+            } else if x.key == y.key {
+                2
+            } else if x.phonetic == y.phonetic
+                || (x.family_group == y.family_group
+                    && x.given_group == y.given_group
+                    && x.middle == y.middle)
+            {
+                3
+            } else {
+                let s = jw(store.names.token(x.key), store.names.token(y.key));
+                if s >= 0.92 {
+                    4
+                } else if s >= 0.80 {
+                    5
+                } else {
+                    6
+                }
+            }
+        }
+        Field::Given => {
+            let (Some(x), Some(y)) = (store.name_entry(a), store.name_entry(b)) else {
+                return MISSING;
+            };
+            if x.given == NONE || y.given == NONE {
+                MISSING
+            } else if x.given == y.given {
+                1
+            } else if x.given_key == y.given_key {
+                2
+            } else if x.given_group == y.given_group || x.given_phonetic == y.given_phonetic {
+                3
+            } else if jw(
+                store.names.token(x.given_key),
+                store.names.token(y.given_key),
+            ) >= 0.88
+            {
+                4
+            } else {
+                5
+            }
+        }
+        Field::Family => {
+            let (Some(x), Some(y)) = (store.name_entry(a), store.name_entry(b)) else {
+                return MISSING;
+            };
+            if x.family == NONE || y.family == NONE {
+                MISSING
+            } else if x.family == y.family || x.family_key == y.family_key {
+                1
+            } else if x.family_group == y.family_group {
+                2
+            } else {
+                3
+            }
+        }
+        Field::Dob => compare_dob(store.dob[ia], store.dob[ib]),
+        Field::CitizenId => compare_cid(store.cid[ia], store.cid[ib]),
+        Field::Sex => {
+            let (x, y) = (store.sex[ia], store.sex[ib]);
+            if x == SEX_UNKNOWN || y == SEX_UNKNOWN {
+                MISSING
+            } else if x == y {
+                1
+            } else {
+                2
+            }
+        }
+        Field::Province => {
+            let (x, y) = (store.province[ia], store.province[ib]);
+            if x == 0 || y == 0 {
+                MISSING
+            } else if x == y {
+                1
+            } else if store.unit[ia] == store.unit[ib] && store.unit[ia] != u8::MAX {
+                2
+            } else {
+                3
+            }
+        }
+        Field::Address => {
+            let (x, y) = (store.address[ia], store.address[ib]);
+            if x == NONE || y == NONE {
+                MISSING
+            } else if x == y {
+                1
+            } else {
+                let s = jw(&store.addresses[x as usize], &store.addresses[y as usize]);
+                if s >= 0.90 {
+                    2
+                } else if s >= 0.75 {
+                    3
+                } else {
+                    4
+                }
+            }
+        }
+        Field::Extra(i) => compare_extra(store, i, ia, ib),
+    }
+}
+
+/// Date-of-birth levels; see `DOB` for their names.
+pub fn compare_dob(x: Dob, y: Dob) -> u8 {
+    if x.is_missing() || y.is_missing() {
+        return MISSING;
+    }
+    let precise = x.is_informative_day() && y.is_informative_day();
+    if x.year == y.year && x.month == y.month && x.day == y.day && precise {
+        return if (x.flags | y.flags) & Dob::REPAIRED != 0 {
+            2
+        } else {
+            1
+        };
+    }
+    if precise && x.year == y.year && x.day == y.month && x.month == y.day {
+        return 3;
+    }
+    if x.year == y.year {
+        if !precise {
+            // Year-only or a 01/01 placeholder on one side: all we know agrees.
+            return 5;
+        }
+        if x.month == y.month {
+            return 4;
+        }
+    }
+    if x.month != 0 && y.month != 0 && (x.month_index() - y.month_index()).abs() <= 1 {
+        return 6;
+    }
+    if x.year.abs_diff(y.year) == 1 && x.month == y.month && x.day == y.day {
+        return 6;
+    }
+    if x.year == y.year {
+        return 7;
+    }
+    8
+}
+
+/// ID-number levels; see `CID` for their names.
+pub fn compare_cid(x: Cid, y: Cid) -> u8 {
+    if !x.is_valid() || !y.is_valid() {
+        return MISSING;
+    }
+    if x.kind != y.kind {
+        return 4;
+    }
+    if x.value == y.value {
+        return 1;
+    }
+    let n = x.digits();
+    let (mut a, mut b) = (x.value, y.value);
+    let mut diffs = [0usize; 2];
+    let mut count = 0;
+    for pos in 0..n {
+        if a % 10 != b % 10 {
+            if count < 2 {
+                diffs[count] = pos;
+            }
+            count += 1;
+        }
+        a /= 10;
+        b /= 10;
+    }
+    if count == 1 {
+        return 2;
+    }
+    if count == 2 && diffs[1] == diffs[0] + 1 {
+        let digit = |v: u64, pos: usize| (v / 10u64.pow(pos as u32)) % 10;
+        let (p, q) = (diffs[0], diffs[1]);
+        if digit(x.value, p) == digit(y.value, q) && digit(x.value, q) == digit(y.value, p) {
+            return 3;
+        }
+    }
+    5
+}
+
+fn compare_extra(store: &RecordStore, i: usize, ia: usize, ib: usize) -> u8 {
+    let col = &store.extras[i];
+    let (x, y) = (col.codes[ia], col.codes[ib]);
+    if x == NONE || y == NONE {
+        return MISSING;
+    }
+    if x == y {
+        return 1;
+    }
+    let (sx, sy) = (&*col.values[x as usize], &*col.values[y as usize]);
+    match col.kind {
+        ExtraKind::Exact => 2,
+        ExtraKind::JaroWinkler => {
+            let s = jw(&sx.to_lowercase(), &sy.to_lowercase());
+            if s >= 0.92 {
+                2
+            } else if s >= 0.80 {
+                3
+            } else {
+                4
+            }
+        }
+        ExtraKind::Levenshtein => match strsim::levenshtein(sx, sy) {
+            0 | 1 => 2,
+            2 => 3,
+            _ => 4,
+        },
+        ExtraKind::Date | ExtraKind::Numeric => {
+            let (Some(a), Some(b)) = (col.numbers[x as usize], col.numbers[y as usize]) else {
+                return MISSING;
+            };
+            let d = (a - b).abs();
+            if d == 0.0 {
+                return 1;
+            }
+            let (near, far) = if col.kind == ExtraKind::Date {
+                (d <= 31.0, d <= 366.0)
+            } else {
+                let scale = a.abs().max(b.abs());
+                (d <= 0.01 * scale, d <= 0.10 * scale)
+            };
+            if near {
+                2
+            } else if far {
+                3
+            } else {
+                4
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn personal(v: u64) -> Cid {
+        Cid {
+            value: v,
+            kind: Cid::PERSONAL,
+            sex: 0,
+            birth_year: 0,
+        }
+    }
+
+    fn dob(y: u16, m: u8, d: u8) -> Dob {
+        Dob {
+            year: y,
+            month: m,
+            day: d,
+            flags: if m == 1 && d == 1 {
+                Dob::PLACEHOLDER
+            } else {
+                0
+            },
+        }
+    }
+
+    #[test]
+    fn id_levels_by_hand() {
+        let a = personal(1_085_012_345);
+        assert_eq!(compare_cid(a, a), 1);
+        assert_eq!(
+            compare_cid(a, personal(1_085_012_346)),
+            2,
+            "last digit differs"
+        );
+        assert_eq!(
+            compare_cid(a, personal(1_085_012_354)),
+            3,
+            "45 → 54 transposed"
+        );
+        assert_eq!(
+            compare_cid(a, personal(1_085_012_398)),
+            5,
+            "two digits, not a swap"
+        );
+        let cmnd = Cid {
+            value: 12_345_678,
+            kind: Cid::CMND,
+            ..Cid::default()
+        };
+        assert_eq!(compare_cid(a, cmnd), 4);
+        assert_eq!(compare_cid(a, Cid::default()), MISSING);
+    }
+
+    #[test]
+    fn dob_levels_by_hand() {
+        let x = dob(1985, 3, 14);
+        assert_eq!(compare_dob(x, x), 1);
+        assert_eq!(compare_dob(dob(1985, 3, 4), dob(1985, 4, 3)), 3, "swap");
+        assert_eq!(compare_dob(x, dob(1985, 3, 20)), 4, "same year+month");
+        assert_eq!(compare_dob(x, dob(1985, 0, 0)), 5, "year only");
+        assert_eq!(compare_dob(x, dob(1985, 1, 1)), 5, "placeholder 01/01");
+        assert_eq!(compare_dob(x, dob(1985, 4, 14)), 6, "lunar month +1");
+        assert_eq!(compare_dob(x, dob(1986, 3, 14)), 6, "year +1");
+        assert_eq!(compare_dob(x, dob(1985, 9, 2)), 7, "same year");
+        assert_eq!(compare_dob(x, dob(1990, 9, 2)), 8);
+        assert_eq!(compare_dob(x, Dob::default()), MISSING);
+        let mut repaired = dob(1960, 3, 1);
+        repaired.flags = Dob::REPAIRED;
+        assert_eq!(compare_dob(repaired, dob(1960, 3, 1)), 2);
+    }
+
+    #[test]
+    fn pattern_packs_four_bits_per_comparison() {
+        let p: Pattern = 0x0000_0000_0000_0531;
+        assert_eq!(level(p, 0), 1);
+        assert_eq!(level(p, 1), 3);
+        assert_eq!(level(p, 2), 5);
+        assert_eq!(level(p, 3), 0);
+    }
+}

@@ -1,0 +1,848 @@
+//! `dedupe` and `link`: load → normalize → block → train → score → cluster → write.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow::array::{ArrayRef, Float64Builder, StringBuilder, UInt32Builder};
+use arrow::datatypes::{DataType, Field as ArrowField, Schema};
+use arrow::record_batch::RecordBatch;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::block::{parse_rule, Blocker, RuleStats};
+use crate::cluster::connected_components;
+use crate::compare::{compare, comparisons, level, Comparison, Field, Pattern};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::intern::NONE;
+use crate::load::Source;
+use crate::model::{em, probability, u_from_counts, Model};
+use crate::normalize::date::Date;
+use crate::output::{prepare_dir, write_atomic, AtomicFile};
+use crate::progress::Progress;
+use crate::report::parquet::ParquetOut;
+use crate::store::{Present, RawRow, RecordId, RecordStore, StoreBuilder};
+
+/// Dedupe one register, or link two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Dedupe,
+    Link,
+}
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub config: Config,
+    pub mode: Mode,
+    pub inputs: Vec<PathBuf>,
+    pub out: PathBuf,
+    /// A trained model to reuse instead of training.
+    pub model: Option<PathBuf>,
+    /// Reference date for "future date" checks.
+    pub as_of: Date,
+}
+
+/// `summary.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub mode: Mode,
+    pub inputs: Vec<String>,
+    pub records: u64,
+    pub records_per_input: Vec<u64>,
+    pub rejects: crate::store::Rejects,
+    pub candidate_pairs: u64,
+    pub pairs_written: u64,
+    pub matching_pairs: u64,
+    pub clusters: u64,
+    pub clusters_with_duplicates: u64,
+    pub largest_cluster: u64,
+    pub blocking: Vec<RuleStats>,
+    pub threshold: f64,
+    pub model_trained: bool,
+    pub stage_seconds: Vec<(String, f64)>,
+    pub total_seconds: f64,
+    pub peak_rss_bytes: Option<u64>,
+    pub threads: usize,
+}
+
+/// Peak resident set size of this process, from /proc (Linux).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Loads the inputs into a store, checking columns, ids and types.
+pub fn load_store(config: &Config, inputs: &[PathBuf], as_of: Date) -> Result<RecordStore> {
+    let cols = &config.columns;
+    let present = Present {
+        name: cols.full_name.is_some() || cols.given_name.is_some(),
+        dob: cols.date_of_birth.is_some(),
+        sex: cols.sex.is_some(),
+        citizen_id: cols.citizen_id.is_some(),
+        province: cols.province.is_some(),
+        address: cols.address.is_some(),
+    };
+    let mut builder = StoreBuilder::new(config, present, as_of);
+    let roles = cols.roles();
+    let mut wanted: Vec<&str> = roles.iter().map(|&(_, c)| c).collect();
+    for e in &config.extra {
+        wanted.push(&e.column);
+    }
+    for path in inputs {
+        let source = Source::open(path)?;
+        for (role, col) in roles
+            .iter()
+            .copied()
+            .chain(config.extra.iter().map(|e| ("extra", e.column.as_str())))
+        {
+            if !source.has_column(col) {
+                return Err(Error::data_at(
+                    path,
+                    None,
+                    Some(col),
+                    format!(
+                        "missing column for role {role}; columns present: {}. Set [columns] {role} \
+                         in the config to the right column, or to \"\" if the register has none",
+                        source.columns().join(", ")
+                    ),
+                ));
+            }
+            source.require_string(col)?;
+        }
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let src = builder.add_source(&name);
+        let mut row_no: u64 = 0;
+        for batch in source.batches(&wanted, 64 * 1024)? {
+            let batch = batch?;
+            let mut extras: Vec<Option<&str>> = Vec::with_capacity(config.extra.len());
+            let columns: Vec<_> = (0..wanted.len())
+                .map(|i| source.string_column(&batch, i))
+                .collect::<Result<_>>()?;
+            let get = |role: &str, i: usize| -> Option<&str> {
+                let idx = roles.iter().position(|&(r, _)| r == role)?;
+                columns[idx].get(i)
+            };
+            for i in 0..batch.num_rows() {
+                row_no += 1;
+                let Some(record_id) = get("record_id", i).filter(|s| !s.trim().is_empty()) else {
+                    return Err(Error::data_at(
+                        path,
+                        Some(row_no),
+                        Some(&cols.record_id),
+                        "record_id is null or empty; every record needs an id",
+                    ));
+                };
+                extras.clear();
+                for k in 0..config.extra.len() {
+                    extras.push(columns[roles.len() + k].get(i));
+                }
+                let row = RawRow {
+                    record_id,
+                    full_name: get("full_name", i),
+                    family_name: get("family_name", i),
+                    middle_name: get("middle_name", i),
+                    given_name: get("given_name", i),
+                    date_of_birth: get("date_of_birth", i),
+                    sex: get("sex", i),
+                    citizen_id: get("citizen_id", i),
+                    province: get("province", i),
+                    address: get("address", i),
+                };
+                builder.push(src, &row, &extras);
+            }
+        }
+        if row_no == 0 {
+            return Err(Error::data(path, "the input has no records"));
+        }
+    }
+    let store = builder.finish();
+    check_unique_ids(&store, inputs, &cols.record_id)?;
+    Ok(store)
+}
+
+/// Record ids must be unique within each input.
+fn check_unique_ids(store: &RecordStore, inputs: &[PathBuf], column: &str) -> Result<()> {
+    let mut order: Vec<u32> = (0..store.len() as u32).collect();
+    order.par_sort_unstable_by(|&a, &b| {
+        let (a, b) = (RecordId(a), RecordId(b));
+        (store.source[a.index()], store.record_id(a), a).cmp(&(
+            store.source[b.index()],
+            store.record_id(b),
+            b,
+        ))
+    });
+    for w in order.windows(2) {
+        let (a, b) = (RecordId(w[0]), RecordId(w[1]));
+        if store.source[a.index()] == store.source[b.index()]
+            && store.record_id(a) == store.record_id(b)
+        {
+            // Records of one input are stored contiguously in row order, so
+            // the row number is the position within its input.
+            let src = store.source[b.index()] as usize;
+            let offset = (0..b.index())
+                .filter(|&i| store.source[i] as usize == src)
+                .count() as u64;
+            return Err(Error::data_at(
+                &inputs[src],
+                Some(offset + 1),
+                Some(column),
+                "duplicate record_id (the same id appears on an earlier row)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Term-frequency tables: for comparison c with a tf level, the adjusted
+/// weight of exact agreement on each value code.
+struct TfTables {
+    tables: Vec<Option<Vec<f32>>>,
+}
+
+fn tf_code(store: &RecordStore, field: Field, r: RecordId) -> u32 {
+    match field {
+        Field::FullName => store.name[r.index()],
+        Field::Given => store.name_entry(r).map_or(NONE, |n| n.given),
+        Field::Family => store.name_entry(r).map_or(NONE, |n| n.family),
+        Field::Extra(i) => store.extras[i].codes[r.index()],
+        _ => NONE,
+    }
+}
+
+impl TfTables {
+    fn new(store: &RecordStore, cmps: &[Comparison], model: &Model, enabled: bool) -> TfTables {
+        let tables = cmps
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let lvl = c
+                    .tf_level
+                    .filter(|_| enabled || matches!(c.field, Field::Extra(_)))?;
+                let m = model.comparisons[i].levels[lvl as usize].m;
+                let mut counts: HashMap<u32, u32> = HashMap::new();
+                let mut total = 0u64;
+                for r in 0..store.len() {
+                    let code = tf_code(store, c.field, RecordId(r as u32));
+                    if code != NONE {
+                        *counts.entry(code).or_default() += 1;
+                        total += 1;
+                    }
+                }
+                let max = counts.keys().copied().max().map_or(0, |k| k as usize + 1);
+                let mut t = vec![0f32; max];
+                for (code, n) in counts {
+                    let tf = f64::from(n) / total.max(1) as f64;
+                    t[code as usize] = (m / tf).log2() as f32;
+                }
+                Some(t)
+            })
+            .collect();
+        TfTables { tables }
+    }
+}
+
+/// Scores pairs: weights by table lookup, term-frequency on exact levels.
+pub struct Scorer<'a> {
+    store: &'a RecordStore,
+    cmps: &'a [Comparison],
+    table: Vec<f64>,
+    prior: f64,
+    tf: TfTables,
+}
+
+impl<'a> Scorer<'a> {
+    fn new(store: &'a RecordStore, cmps: &'a [Comparison], model: &Model, tf: bool) -> Scorer<'a> {
+        Scorer {
+            store,
+            cmps,
+            table: model.weight_table(),
+            prior: model.prior_weight,
+            tf: TfTables::new(store, cmps, model, tf),
+        }
+    }
+
+    /// The weight of comparison `i` at level `l` for the pair.
+    pub fn level_weight(&self, i: usize, l: u8, a: RecordId) -> f64 {
+        if let (Some(t), Some(tl)) = (&self.tf.tables[i], self.cmps[i].tf_level) {
+            if l == tl {
+                let code = tf_code(self.store, self.cmps[i].field, a);
+                if code != NONE {
+                    return f64::from(t[code as usize]);
+                }
+            }
+        }
+        self.table[i * 16 + l as usize]
+    }
+
+    pub fn score(&self, a: RecordId, b: RecordId) -> (Pattern, f64) {
+        let p = compare(self.store, self.cmps, a, b);
+        let mut w = self.prior;
+        for i in 0..self.cmps.len() {
+            w += self.level_weight(i, level(p, i), a);
+        }
+        (p, w)
+    }
+}
+
+fn timed<T>(
+    stages: &mut Vec<(String, f64)>,
+    name: &str,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let t = Instant::now();
+    let r = f()?;
+    stages.push((name.to_owned(), t.elapsed().as_secs_f64()));
+    Ok(r)
+}
+
+/// Draws random pairs (across registers in link mode) and counts their levels.
+fn estimate_u(
+    store: &RecordStore,
+    cmps: &[Comparison],
+    mode: Mode,
+    n: u64,
+    seed: u64,
+) -> Vec<Vec<f64>> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let len = store.len() as u32;
+    let (a_range, b_range) = match mode {
+        Mode::Dedupe => ((0, len), (0, len)),
+        Mode::Link => {
+            let split = store.source.iter().position(|&s| s == 1).unwrap_or(0) as u32;
+            ((0, split), (split, len))
+        }
+    };
+    let mut pairs = Vec::with_capacity(n as usize);
+    if a_range.1 > a_range.0 && b_range.1 > b_range.0 && len >= 2 {
+        while (pairs.len() as u64) < n {
+            let a = rng.random_range(a_range.0..a_range.1);
+            let b = rng.random_range(b_range.0..b_range.1);
+            if a != b {
+                pairs.push((RecordId(a), RecordId(b)));
+            }
+        }
+    }
+    let counts = pairs
+        .par_chunks(64 * 1024)
+        .map(|chunk| {
+            let mut c: Vec<Vec<u64>> = cmps.iter().map(|c| vec![0; c.levels.len()]).collect();
+            for &(a, b) in chunk {
+                let p = compare(store, cmps, a, b);
+                for (i, row) in c.iter_mut().enumerate() {
+                    row[level(p, i) as usize] += 1;
+                }
+            }
+            c
+        })
+        .reduce(
+            || cmps.iter().map(|c| vec![0; c.levels.len()]).collect(),
+            |mut x, y| {
+                for (rx, ry) in x.iter_mut().zip(y) {
+                    for (a, b) in rx.iter_mut().zip(ry) {
+                        *a += b;
+                    }
+                }
+                x
+            },
+        );
+    u_from_counts(cmps, &counts)
+}
+
+fn sample_hash(a: RecordId, b: RecordId, seed: u64) -> u64 {
+    let mut z = (u64::from(a.0) << 32 | u64::from(b.0)) ^ seed;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// One scored pair kept for output.
+#[derive(Clone, Copy, Debug)]
+struct ScoredPair {
+    a: RecordId,
+    b: RecordId,
+    rule: u8,
+    pattern: Pattern,
+    weight: f64,
+}
+
+/// Runs dedupe or link and writes every output; returns the summary.
+pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
+    let started = Instant::now();
+    let config = &opts.config;
+    match (opts.mode, opts.inputs.len()) {
+        (Mode::Dedupe, 1) | (Mode::Link, 2) => {}
+        (Mode::Dedupe, _) => return Err(Error::usage("dedupe takes exactly one input file")),
+        (Mode::Link, _) => {
+            return Err(Error::usage("link takes exactly two input files (A and B)"))
+        }
+    }
+    prepare_dir(&opts.out)?;
+    let mut stages = Vec::new();
+
+    let st = progress.stage("load", None);
+    let store = timed(&mut stages, "load+normalize", || {
+        load_store(config, &opts.inputs, opts.as_of)
+    })?;
+    st.finish(&format!("{} records", store.len()));
+
+    let cmps = comparisons(&store);
+    let rules = config
+        .blocking
+        .rules
+        .iter()
+        .map(|r| parse_rule(r, config).map_err(Error::usage))
+        .collect::<Result<Vec<_>>>()?;
+    let st = progress.stage("block", None);
+    let mut blocker = timed(&mut stages, "block", || {
+        Ok(Blocker::new(
+            &store,
+            rules,
+            config.blocking.max_block_size,
+            opts.mode == Mode::Link,
+        ))
+    })?;
+    let candidate_pairs = timed(&mut stages, "count pairs", || Ok(blocker.count_new_pairs()))?;
+    st.finish(&format!("{candidate_pairs} candidate pairs"));
+    for s in &blocker.stats {
+        if s.oversized_blocks > 0 {
+            eprintln!(
+                "warning: blocking rule '{}' skipped {} blocks larger than {} ({} records); \
+                 raise blocking.max_block_size or make the rule more specific",
+                s.rule, s.oversized_blocks, config.blocking.max_block_size, s.oversized_records
+            );
+        }
+    }
+
+    let st = progress.stage("train", None);
+    let (model, trained) = timed(&mut stages, "train", || match &opts.model {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let model: Model = serde_json::from_str(&text)
+                .map_err(|e| Error::usage(format!("{}: not a model.json: {e}", path.display())))?;
+            model
+                .check_fits(&cmps)
+                .map_err(|why| Error::usage(format!("{}: {why}", path.display())))?;
+            Ok((model, false))
+        }
+        None => {
+            let m = &config.model;
+            let u = estimate_u(&store, &cmps, opts.mode, m.u_sample_pairs, m.seed);
+            let rate = (m.em_sample_pairs as f64 / candidate_pairs.max(1) as f64).min(1.0);
+            let cut = if rate >= 1.0 {
+                u64::MAX
+            } else {
+                (rate * u64::MAX as f64) as u64
+            };
+            let seed = m.seed;
+            let counts = blocker.fold_pairs(
+                HashMap::<Pattern, u64>::new,
+                |acc, _, a, b| {
+                    if cut == u64::MAX || sample_hash(a, b, seed) <= cut {
+                        *acc.entry(compare(&store, &cmps, a, b)).or_default() += 1;
+                    }
+                },
+                |mut x, y| {
+                    for (k, v) in y {
+                        *x.entry(k).or_default() += v;
+                    }
+                    x
+                },
+            );
+            let mut patterns: Vec<(Pattern, u64)> = counts.into_iter().collect();
+            patterns.sort_unstable();
+            let em_pairs: u64 = patterns.iter().map(|p| p.1).sum();
+            let r = em(&cmps, &patterns, &u, m.em_max_iterations, m.em_tolerance);
+            Ok((Model::new(&cmps, &u, &r, m.u_sample_pairs, em_pairs), true))
+        }
+    })?;
+    st.finish(&format!(
+        "lambda {:.4}, {} EM iterations",
+        model.lambda, model.em_iterations
+    ));
+
+    let st = progress.stage("score", Some(candidate_pairs));
+    let scorer = Scorer::new(&store, &cmps, &model, config.model.term_frequency);
+    let min_out = config
+        .output
+        .min_pair_probability
+        .min(config.model.threshold);
+    let min_w = if min_out <= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        (min_out / (1.0 - min_out)).log2()
+    };
+    let mut pairs = timed(&mut stages, "score", || {
+        Ok(blocker.fold_pairs(
+            Vec::<ScoredPair>::new,
+            |acc, k, a, b| {
+                let (pattern, weight) = scorer.score(a, b);
+                if weight >= min_w {
+                    acc.push(ScoredPair {
+                        a,
+                        b,
+                        rule: k as u8,
+                        pattern,
+                        weight,
+                    });
+                }
+            },
+            |mut x, mut y| {
+                x.append(&mut y);
+                x
+            },
+        ))
+    })?;
+    pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
+    st.finish(&format!("{} pairs kept", pairs.len()));
+
+    let st = progress.stage("cluster", None);
+    let threshold = config.model.threshold;
+    let link_w = (threshold / (1.0 - threshold)).log2();
+    let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
+    let clusters = timed(&mut stages, "cluster", || {
+        Ok(connected_components(
+            store.len(),
+            pairs
+                .iter()
+                .filter(|p| p.weight >= link_w)
+                .map(|p| (p.a, p.b)),
+            |x, y| {
+                let (x, y) = (RecordId(x), RecordId(y));
+                (store.record_id(x), store.source[x.index()])
+                    < (store.record_id(y), store.source[y.index()])
+            },
+        ))
+    })?;
+    let n_clusters = clusters
+        .representative
+        .iter()
+        .enumerate()
+        .filter(|&(i, &r)| i as u32 == r)
+        .count() as u64;
+    let multi = clusters
+        .representative
+        .iter()
+        .enumerate()
+        .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
+        .count() as u64;
+    let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
+    st.finish(&format!("{n_clusters} clusters"));
+
+    let st = progress.stage("write", None);
+    let files = timed(&mut stages, "write", || {
+        let mut files = Vec::new();
+        files.push(write_pairs(
+            &opts.out, &store, &cmps, &scorer, &blocker, &pairs, opts.mode,
+        )?);
+        files.push(write_clusters(&opts.out, &store, &clusters, opts.mode)?);
+        Ok(files)
+    })?;
+    st.finish("outputs written");
+
+    let summary = Summary {
+        mode: opts.mode,
+        inputs: opts
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        records: store.len() as u64,
+        records_per_input: (0..store.sources.len())
+            .map(|s| store.source.iter().filter(|&&x| x as usize == s).count() as u64)
+            .collect(),
+        rejects: store.rejects.clone(),
+        candidate_pairs,
+        pairs_written: pairs.len() as u64,
+        matching_pairs,
+        clusters: n_clusters,
+        clusters_with_duplicates: multi,
+        largest_cluster: largest,
+        blocking: blocker.stats.clone(),
+        threshold,
+        model_trained: trained,
+        stage_seconds: stages,
+        total_seconds: started.elapsed().as_secs_f64(),
+        peak_rss_bytes: peak_rss_bytes(),
+        threads: rayon::current_num_threads(),
+    };
+    // Everything is complete under temporary names: rename all together.
+    for f in files {
+        f.commit()?;
+    }
+    let model_json = serde_json::to_vec_pretty(&model).expect("model serializes");
+    write_atomic(&opts.out.join("model.json"), &model_json)?;
+    let summary_json = serde_json::to_vec_pretty(&summary).expect("summary serializes");
+    write_atomic(&opts.out.join("summary.json"), &summary_json)?;
+    let config_toml = config.to_toml();
+    write_atomic(&opts.out.join("config.toml"), config_toml.as_bytes())?;
+    Ok(summary)
+}
+
+fn write_pairs(
+    out: &Path,
+    store: &RecordStore,
+    cmps: &[Comparison],
+    scorer: &Scorer<'_>,
+    blocker: &Blocker<'_>,
+    pairs: &[ScoredPair],
+    mode: Mode,
+) -> Result<AtomicFile> {
+    let mut fields = vec![
+        ArrowField::new("left_id", DataType::Utf8, false),
+        ArrowField::new("right_id", DataType::Utf8, false),
+    ];
+    if mode == Mode::Link {
+        fields.push(ArrowField::new("left_source", DataType::Utf8, false));
+        fields.push(ArrowField::new("right_source", DataType::Utf8, false));
+    }
+    fields.push(ArrowField::new("match_weight", DataType::Float64, false));
+    fields.push(ArrowField::new(
+        "match_probability",
+        DataType::Float64,
+        false,
+    ));
+    fields.push(ArrowField::new("blocking_rule", DataType::Utf8, false));
+    for c in cmps {
+        fields.push(ArrowField::new(
+            format!("{}_level", c.name),
+            DataType::Utf8,
+            false,
+        ));
+        fields.push(ArrowField::new(
+            format!("{}_weight", c.name),
+            DataType::Float64,
+            false,
+        ));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let mut w = ParquetOut::create(&out.join("pairs.parquet"), schema.clone())?;
+    for chunk in pairs.chunks(256 * 1024) {
+        let mut left = StringBuilder::new();
+        let mut right = StringBuilder::new();
+        let mut ls = StringBuilder::new();
+        let mut rs = StringBuilder::new();
+        let mut weight = Float64Builder::new();
+        let mut prob = Float64Builder::new();
+        let mut rule = StringBuilder::new();
+        let mut lv: Vec<StringBuilder> = cmps.iter().map(|_| StringBuilder::new()).collect();
+        let mut wt: Vec<Float64Builder> = cmps.iter().map(|_| Float64Builder::new()).collect();
+        for p in chunk {
+            left.append_value(store.record_id(p.a));
+            right.append_value(store.record_id(p.b));
+            ls.append_value(store.source_name(p.a));
+            rs.append_value(store.source_name(p.b));
+            weight.append_value(p.weight);
+            prob.append_value(probability(p.weight));
+            rule.append_value(&blocker.rules[p.rule as usize].name);
+            for (i, c) in cmps.iter().enumerate() {
+                let l = level(p.pattern, i);
+                lv[i].append_value(c.levels[l as usize]);
+                wt[i].append_value(scorer.level_weight(i, l, p.a));
+            }
+        }
+        let mut cols: Vec<ArrayRef> = vec![Arc::new(left.finish()), Arc::new(right.finish())];
+        if mode == Mode::Link {
+            cols.push(Arc::new(ls.finish()));
+            cols.push(Arc::new(rs.finish()));
+        }
+        cols.push(Arc::new(weight.finish()));
+        cols.push(Arc::new(prob.finish()));
+        cols.push(Arc::new(rule.finish()));
+        for (mut l, mut x) in lv.into_iter().zip(wt) {
+            cols.push(Arc::new(l.finish()));
+            cols.push(Arc::new(x.finish()));
+        }
+        let batch = RecordBatch::try_new(schema.clone(), cols).expect("columns match the schema");
+        w.write(&batch)?;
+    }
+    w.finish()
+}
+
+fn write_clusters(
+    out: &Path,
+    store: &RecordStore,
+    clusters: &crate::cluster::Clusters,
+    mode: Mode,
+) -> Result<AtomicFile> {
+    let mut fields = vec![ArrowField::new("record_id", DataType::Utf8, false)];
+    if mode == Mode::Link {
+        fields.push(ArrowField::new("source", DataType::Utf8, false));
+    }
+    fields.push(ArrowField::new("cluster_id", DataType::Utf8, false));
+    fields.push(ArrowField::new("cluster_size", DataType::UInt32, false));
+    let schema = Arc::new(Schema::new(fields));
+    let mut w = ParquetOut::create(&out.join("clusters.parquet"), schema.clone())?;
+    let n = store.len();
+    let mut start = 0;
+    while start < n {
+        let end = (start + (1 << 20)).min(n);
+        let mut rid = StringBuilder::new();
+        let mut src = StringBuilder::new();
+        let mut cid = StringBuilder::new();
+        let mut size = UInt32Builder::new();
+        for i in start..end {
+            let r = RecordId(i as u32);
+            rid.append_value(store.record_id(r));
+            src.append_value(store.source_name(r));
+            let rep = RecordId(clusters.representative[i]);
+            match mode {
+                Mode::Dedupe => cid.append_value(store.record_id(rep)),
+                Mode::Link => cid.append_value(format!(
+                    "{}:{}",
+                    store.source_name(rep),
+                    store.record_id(rep)
+                )),
+            }
+            size.append_value(clusters.size[i]);
+        }
+        let mut cols: Vec<ArrayRef> = vec![Arc::new(rid.finish())];
+        if mode == Mode::Link {
+            cols.push(Arc::new(src.finish()));
+        }
+        cols.push(Arc::new(cid.finish()));
+        cols.push(Arc::new(size.finish()));
+        w.write(&RecordBatch::try_new(schema.clone(), cols).expect("columns match the schema"))?;
+        start = end;
+    }
+    w.finish()
+}
+
+/// `dinhdanh blocking-report`: what each rule would generate, before scoring.
+pub fn blocking_report(config: &Config, inputs: &[PathBuf]) -> Result<String> {
+    use std::fmt::Write as _;
+    let store = load_store(config, inputs, Date::today())?;
+    let rules = config
+        .blocking
+        .rules
+        .iter()
+        .map(|r| parse_rule(r, config).map_err(Error::usage))
+        .collect::<Result<Vec<_>>>()?;
+    let mut blocker = Blocker::new(
+        &store,
+        rules,
+        config.blocking.max_block_size,
+        inputs.len() == 2,
+    );
+    let total = blocker.count_new_pairs();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} records; max_block_size {}\n",
+        store.len(),
+        config.blocking.max_block_size
+    );
+    let _ = writeln!(
+        s,
+        "{:<32} {:>12} {:>10} {:>15} {:>15} {:>10}",
+        "rule", "keyed recs", "blocks", "pairs in blocks", "new pairs", "oversized"
+    );
+    for st in &blocker.stats {
+        let _ = writeln!(
+            s,
+            "{:<32} {:>12} {:>10} {:>15} {:>15} {:>10}",
+            st.rule,
+            st.keyed_records,
+            st.blocks,
+            st.pairs_in_blocks,
+            st.new_pairs,
+            st.oversized_blocks
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\ntotal pairs to score: {total}\n\nlargest blocks (size, a record id in it):"
+    );
+    for st in &blocker.stats {
+        let sizes: Vec<String> = st
+            .largest_blocks
+            .iter()
+            .map(|(n, id)| format!("{n} ({id})"))
+            .collect();
+        let _ = writeln!(s, "  {:<30} {}", st.rule, sizes.join(", "));
+    }
+    Ok(s)
+}
+
+/// `dinhdanh explain`: the levels and weights of two records of a run.
+pub fn explain(run_dir: &Path, id1: &str, id2: &str) -> Result<String> {
+    use std::fmt::Write as _;
+    let read = |name: &str| {
+        let p = run_dir.join(name);
+        std::fs::read_to_string(&p).map_err(|e| {
+            Error::usage(format!(
+                "{}: {e}; --run must name a directory written by dedupe or link",
+                p.display()
+            ))
+        })
+    };
+    let summary: serde_json::Value = serde_json::from_str(&read("summary.json")?)
+        .map_err(|e| Error::usage(format!("{}: {e}", run_dir.join("summary.json").display())))?;
+    let config = Config::from_toml(&read("config.toml")?)?;
+    let model: Model = serde_json::from_str(&read("model.json")?)
+        .map_err(|e| Error::usage(format!("{}: {e}", run_dir.join("model.json").display())))?;
+    let inputs: Vec<PathBuf> = summary["inputs"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(PathBuf::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let store = load_store(&config, &inputs, Date::today())?;
+    let cmps = comparisons(&store);
+    model
+        .check_fits(&cmps)
+        .map_err(|why| Error::usage(format!("model.json: {why}")))?;
+    let find = |spec: &str, default_source: usize| -> Result<RecordId> {
+        let (src, id) = match spec.split_once(':') {
+            Some((s, id)) if store.sources.iter().any(|n| n == s) => (
+                store.sources.iter().position(|n| n == s).expect("checked"),
+                id,
+            ),
+            _ => (default_source.min(store.sources.len() - 1), spec),
+        };
+        (0..store.len() as u32)
+            .map(RecordId)
+            .find(|&r| store.source[r.index()] as usize == src && store.record_id(r) == id)
+            .ok_or_else(|| Error::usage(format!("record id {spec} is not in the run's input")))
+    };
+    let a = find(id1, 0)?;
+    let b = find(id2, 1)?;
+    let scorer = Scorer::new(&store, &cmps, &model, config.model.term_frequency);
+    let (p, w) = scorer.score(a, b);
+    let mut s = String::new();
+    let _ = writeln!(s, "{id1} vs {id2}\n");
+    let _ = writeln!(s, "{:<16} {:<28} {:>8}", "comparison", "level", "weight");
+    let _ = writeln!(
+        s,
+        "{:<16} {:<28} {:>8.2}",
+        "(prior)", "", model.prior_weight
+    );
+    for (i, c) in cmps.iter().enumerate() {
+        let l = level(p, i);
+        let _ = writeln!(
+            s,
+            "{:<16} {:<28} {:>8.2}",
+            c.name,
+            c.levels[l as usize],
+            scorer.level_weight(i, l, a)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nmatch weight {w:.2}, match probability {:.6} (threshold {})",
+        probability(w),
+        config.model.threshold
+    );
+    Ok(s)
+}

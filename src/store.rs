@@ -1,0 +1,700 @@
+//! The columnar record store: one integer code per record and field,
+//! dictionaries of normalized values beside them.
+//!
+//! Loading interns each raw value; [`StoreBuilder::finish`] normalizes every
+//! distinct raw value once (in parallel) and maps records to normalized
+//! codes. Nothing per record is a string except the record id, which is kept
+//! in one contiguous buffer.
+
+use rayon::prelude::*;
+
+use crate::config::{Config, ExtraKind};
+use crate::intern::{Interner, NONE};
+use crate::normalize;
+
+/// Index of a record in the store (input order across all registers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RecordId(pub u32);
+
+impl RecordId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A normalized date of birth, packed. `year == 0` means missing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Dob {
+    pub year: u16,
+    /// 0 when only the year is known.
+    pub month: u8,
+    /// 0 when the day is unknown.
+    pub day: u8,
+    pub flags: u8,
+}
+
+impl Dob {
+    /// 01/01: often a placeholder for an unknown day and month.
+    pub const PLACEHOLDER: u8 = 1;
+    /// The input was an impossible date (30/02) re-registered as the next valid one.
+    pub const REPAIRED: u8 = 2;
+    /// The input could not be parsed or was a sentinel year (counted, treated as missing).
+    pub const INVALID: u8 = 4;
+    /// After the run's reference date.
+    pub const FUTURE: u8 = 8;
+
+    pub fn is_missing(self) -> bool {
+        self.year == 0
+    }
+    pub fn has_day(self) -> bool {
+        self.day != 0
+    }
+    /// Day-precision date usable as a blocking key: not a placeholder.
+    pub fn is_informative_day(self) -> bool {
+        self.has_day() && self.flags & Dob::PLACEHOLDER == 0
+    }
+    /// Months since year 0, for ±1 month comparisons.
+    pub fn month_index(self) -> i32 {
+        i32::from(self.year) * 12 + i32::from(self.month)
+    }
+}
+
+/// A normalized ID number. `kind == NONE` means missing or invalid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Cid {
+    /// The digits as a number (leading zeros implied by `kind`).
+    pub value: u64,
+    pub kind: u8,
+    /// From a 12-digit number: 1 male, 2 female, 0 unknown.
+    pub sex: u8,
+    /// From a 12-digit number: the birth year it encodes (0 unknown).
+    pub birth_year: u16,
+}
+
+impl Cid {
+    pub const NONE: u8 = 0;
+    pub const PERSONAL: u8 = 1;
+    pub const CMND: u8 = 2;
+    pub const INVALID: u8 = 3;
+
+    pub fn is_valid(self) -> bool {
+        self.kind == Cid::PERSONAL || self.kind == Cid::CMND
+    }
+    pub fn digits(self) -> usize {
+        if self.kind == Cid::PERSONAL {
+            12
+        } else {
+            9
+        }
+    }
+}
+
+/// Sex codes.
+pub const SEX_UNKNOWN: u8 = 0;
+pub const SEX_MALE: u8 = 1;
+pub const SEX_FEMALE: u8 = 2;
+
+/// One distinct normalized full name. Part fields are codes into
+/// [`NameTable::tokens`]; `NONE` when the part is absent.
+#[derive(Clone, Debug)]
+pub struct NameEntry {
+    pub canonical: u32,
+    pub key: u32,
+    pub phonetic: u32,
+    pub family: u32,
+    pub middle: u32,
+    pub given: u32,
+    pub family_key: u32,
+    pub given_key: u32,
+    pub family_group: u32,
+    pub given_group: u32,
+    pub given_phonetic: u32,
+    pub encoding: normalize::text::Encoding,
+    pub given_first: bool,
+}
+
+/// Distinct normalized names and the strings they refer to.
+#[derive(Debug, Default)]
+pub struct NameTable {
+    pub entries: Vec<NameEntry>,
+    pub tokens: Vec<Box<str>>,
+}
+
+impl NameTable {
+    pub fn token(&self, code: u32) -> &str {
+        if code == NONE {
+            ""
+        } else {
+            &self.tokens[code as usize]
+        }
+    }
+}
+
+/// An extra field: codes per record into its dictionary of trimmed values.
+#[derive(Debug)]
+pub struct ExtraColumn {
+    pub name: String,
+    pub kind: ExtraKind,
+    pub term_frequency: bool,
+    pub codes: Vec<u32>,
+    pub values: Vec<Box<str>>,
+    /// Parsed form per distinct value for `numeric` (f64) and `date` kinds.
+    pub numbers: Vec<Option<f64>>,
+}
+
+/// Which roles the input has.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Present {
+    pub name: bool,
+    pub dob: bool,
+    pub sex: bool,
+    pub citizen_id: bool,
+    pub province: bool,
+    pub address: bool,
+}
+
+/// The loaded, normalized records.
+#[derive(Debug)]
+pub struct RecordStore {
+    id_bytes: String,
+    id_ends: Vec<u64>,
+    /// Register index of each record (always 0 in dedupe mode).
+    pub source: Vec<u8>,
+    /// Register names (`a`, `b`) or the single input's name.
+    pub sources: Vec<String>,
+    pub present: Present,
+    /// Name code per record: index into `names.entries`, or NONE.
+    pub name: Vec<u32>,
+    pub names: NameTable,
+    pub dob: Vec<Dob>,
+    pub sex: Vec<u8>,
+    pub cid: Vec<Cid>,
+    /// Province code (Circular 07/2016) per record; 0 when missing or unknown.
+    pub province: Vec<u16>,
+    /// 2025 unit per record (index into the 34 units); u8::MAX when unknown.
+    pub unit: Vec<u8>,
+    /// Accent-free address code per record, NONE when missing.
+    pub address: Vec<u32>,
+    pub addresses: Vec<Box<str>>,
+    pub extras: Vec<ExtraColumn>,
+    /// Counts of values that were present but could not be used.
+    pub rejects: Rejects,
+}
+
+/// Values present in the input that normalization could not use (the
+/// record stays, the field is treated as missing).
+#[derive(Clone, Debug, Default, serde::Serialize, PartialEq, Eq)]
+pub struct Rejects {
+    pub invalid_date: u64,
+    pub invalid_id: u64,
+    pub unknown_province: u64,
+    pub unknown_sex: u64,
+}
+
+impl RecordStore {
+    pub fn len(&self) -> usize {
+        self.source.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.source.is_empty()
+    }
+
+    pub fn record_id(&self, r: RecordId) -> &str {
+        let i = r.index();
+        let start = if i == 0 {
+            0
+        } else {
+            self.id_ends[i - 1] as usize
+        };
+        &self.id_bytes[start..self.id_ends[i] as usize]
+    }
+
+    pub fn source_name(&self, r: RecordId) -> &str {
+        &self.sources[self.source[r.index()] as usize]
+    }
+
+    pub fn name_entry(&self, r: RecordId) -> Option<&NameEntry> {
+        let c = self.name[r.index()];
+        (c != NONE).then(|| &self.names.entries[c as usize])
+    }
+}
+
+/// Raw values of one input row, by role. `None` is a null or absent column.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RawRow<'a> {
+    pub record_id: &'a str,
+    pub full_name: Option<&'a str>,
+    pub family_name: Option<&'a str>,
+    pub middle_name: Option<&'a str>,
+    pub given_name: Option<&'a str>,
+    pub date_of_birth: Option<&'a str>,
+    pub sex: Option<&'a str>,
+    pub citizen_id: Option<&'a str>,
+    pub province: Option<&'a str>,
+    pub address: Option<&'a str>,
+}
+
+/// Collects rows (interning raw values), then normalizes each distinct value once.
+pub struct StoreBuilder {
+    present: Present,
+    id_bytes: String,
+    id_ends: Vec<u64>,
+    source: Vec<u8>,
+    sources: Vec<String>,
+    name: (Interner, Vec<u32>),
+    dob: (Interner, Vec<u32>),
+    sex: (Interner, Vec<u32>),
+    cid: (Interner, Vec<u32>),
+    province: (Interner, Vec<u32>),
+    address: (Interner, Vec<u32>),
+    extras: Vec<(String, ExtraKind, bool, Interner, Vec<u32>)>,
+    scratch: String,
+    today: normalize::date::Date,
+}
+
+fn push_raw(col: &mut (Interner, Vec<u32>), value: Option<&str>) {
+    let code = match value.map(str::trim) {
+        Some(v) if !v.is_empty() => col.0.intern(v),
+        _ => NONE,
+    };
+    col.1.push(code);
+}
+
+impl StoreBuilder {
+    pub fn new(config: &Config, present: Present, today: normalize::date::Date) -> StoreBuilder {
+        let extras = config
+            .extra
+            .iter()
+            .map(|e| {
+                let name = e.name.clone().unwrap_or_else(|| e.column.clone());
+                (name, e.kind, e.term_frequency, Interner::new(), Vec::new())
+            })
+            .collect();
+        StoreBuilder {
+            present,
+            id_bytes: String::new(),
+            id_ends: Vec::new(),
+            source: Vec::new(),
+            sources: Vec::new(),
+            name: Default::default(),
+            dob: Default::default(),
+            sex: Default::default(),
+            cid: Default::default(),
+            province: Default::default(),
+            address: Default::default(),
+            extras,
+            scratch: String::new(),
+            today,
+        }
+    }
+
+    /// Starts a new register (input file); returns its index.
+    pub fn add_source(&mut self, name: &str) -> u8 {
+        self.sources.push(name.to_owned());
+        u8::try_from(self.sources.len() - 1).expect("at most 255 inputs")
+    }
+
+    pub fn len(&self) -> usize {
+        self.source.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.source.is_empty()
+    }
+
+    /// Adds one row of register `source`; `extras` are the extra fields' raw values in config order.
+    pub fn push(&mut self, source: u8, row: &RawRow<'_>, extras: &[Option<&str>]) {
+        self.id_bytes.push_str(row.record_id);
+        self.id_ends.push(self.id_bytes.len() as u64);
+        self.source.push(source);
+        let name = match row.full_name {
+            Some(n) => Some(n),
+            None if row.family_name.is_some() || row.given_name.is_some() => {
+                // Split names are joined family-first so one parser serves both layouts.
+                self.scratch.clear();
+                for part in [row.family_name, row.middle_name, row.given_name]
+                    .into_iter()
+                    .flatten()
+                {
+                    if !self.scratch.is_empty() {
+                        self.scratch.push(' ');
+                    }
+                    self.scratch.push_str(part.trim());
+                }
+                Some(self.scratch.as_str())
+            }
+            None => None,
+        };
+        let code = match name.map(str::trim) {
+            Some(v) if !v.is_empty() => self.name.0.intern(v),
+            _ => NONE,
+        };
+        self.name.1.push(code);
+        push_raw(&mut self.dob, row.date_of_birth);
+        push_raw(&mut self.sex, row.sex);
+        push_raw(&mut self.cid, row.citizen_id);
+        push_raw(&mut self.province, row.province);
+        push_raw(&mut self.address, row.address);
+        for (i, e) in self.extras.iter_mut().enumerate() {
+            let v = extras.get(i).copied().flatten();
+            let code = match v.map(str::trim) {
+                Some(v) if !v.is_empty() => e.3.intern(v),
+                _ => NONE,
+            };
+            e.4.push(code);
+        }
+    }
+
+    /// Normalizes every distinct value once and builds the store.
+    pub fn finish(self) -> RecordStore {
+        let today = self.today;
+        let mut rejects = Rejects::default();
+
+        // Names: raw → normalized → distinct canonical entries.
+        let (names, name_of_raw) = build_names(self.name.0.values());
+        let name = map_codes(&self.name.1, &name_of_raw);
+
+        let dob_of_raw: Vec<Dob> = self
+            .dob
+            .0
+            .values()
+            .par_iter()
+            .map(|v| derive::dob(v, today))
+            .collect();
+        let dob: Vec<Dob> = self
+            .dob
+            .1
+            .iter()
+            .map(|&c| {
+                if c == NONE {
+                    Dob::default()
+                } else {
+                    let d = dob_of_raw[c as usize];
+                    if d.flags & Dob::INVALID != 0 {
+                        rejects.invalid_date += 1;
+                    }
+                    d
+                }
+            })
+            .collect();
+
+        let cid_of_raw: Vec<Cid> = self
+            .cid
+            .0
+            .values()
+            .par_iter()
+            .map(|v| derive::cid(v))
+            .collect();
+        let cid: Vec<Cid> = self
+            .cid
+            .1
+            .iter()
+            .map(|&c| {
+                if c == NONE {
+                    Cid::default()
+                } else {
+                    let v = cid_of_raw[c as usize];
+                    if v.kind == Cid::INVALID {
+                        rejects.invalid_id += 1;
+                    }
+                    v
+                }
+            })
+            .collect();
+
+        let sex_of_raw: Vec<u8> = self.sex.0.values().iter().map(|v| derive::sex(v)).collect();
+        let sex: Vec<u8> = self
+            .sex
+            .1
+            .iter()
+            .map(|&c| {
+                if c == NONE {
+                    SEX_UNKNOWN
+                } else {
+                    let s = sex_of_raw[c as usize];
+                    if s == SEX_UNKNOWN {
+                        rejects.unknown_sex += 1;
+                    }
+                    s
+                }
+            })
+            .collect();
+
+        let prov_of_raw: Vec<u16> = self
+            .province
+            .0
+            .values()
+            .par_iter()
+            .map(|v| derive::province(v))
+            .collect();
+        let province: Vec<u16> = self
+            .province
+            .1
+            .iter()
+            .map(|&c| {
+                if c == NONE {
+                    0
+                } else {
+                    let p = prov_of_raw[c as usize];
+                    if p == 0 {
+                        rejects.unknown_province += 1;
+                    }
+                    p
+                }
+            })
+            .collect();
+        let unit = province.iter().map(|&p| derive::unit(p)).collect();
+
+        let (addresses, addr_of_raw) =
+            dedupe_normalized(self.address.0.values(), |v| derive::address_key(v));
+        let address = map_codes(&self.address.1, &addr_of_raw);
+
+        let extras = self
+            .extras
+            .into_iter()
+            .map(|(name, kind, term_frequency, interner, codes)| {
+                let values = interner.into_values();
+                let numbers = match kind {
+                    ExtraKind::Numeric => values.iter().map(|v| v.trim().parse().ok()).collect(),
+                    ExtraKind::Date => values
+                        .iter()
+                        .map(|v| {
+                            let d = derive::dob(v, today);
+                            (!d.is_missing() && d.flags & Dob::INVALID == 0)
+                                .then(|| f64::from(derive::days(d)))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                ExtraColumn {
+                    name,
+                    kind,
+                    term_frequency,
+                    codes,
+                    values,
+                    numbers,
+                }
+            })
+            .collect();
+
+        RecordStore {
+            id_bytes: self.id_bytes,
+            id_ends: self.id_ends,
+            source: self.source,
+            sources: self.sources,
+            present: self.present,
+            name,
+            names,
+            dob,
+            sex,
+            cid,
+            province,
+            unit,
+            address,
+            addresses,
+            extras,
+            rejects,
+        }
+    }
+}
+
+fn map_codes(codes: &[u32], of_raw: &[u32]) -> Vec<u32> {
+    codes
+        .iter()
+        .map(|&c| if c == NONE { NONE } else { of_raw[c as usize] })
+        .collect()
+}
+
+/// Normalizes distinct raw values in parallel and merges those that
+/// normalize alike. Returns the distinct normalized values (in order of first
+/// raw occurrence, so codes are deterministic) and the code of each raw value.
+fn dedupe_normalized(
+    raw: &[Box<str>],
+    f: impl Fn(&str) -> String + Sync,
+) -> (Vec<Box<str>>, Vec<u32>) {
+    let normalized: Vec<String> = raw.par_iter().map(|v| f(v)).collect();
+    let mut interner = Interner::new();
+    let codes = normalized
+        .iter()
+        .map(|n| {
+            if n.is_empty() {
+                NONE
+            } else {
+                interner.intern(n)
+            }
+        })
+        .collect();
+    (interner.into_values(), codes)
+}
+
+fn build_names(raw: &[Box<str>]) -> (NameTable, Vec<u32>) {
+    let normalized: Vec<normalize::name::NormalizedName> = raw
+        .par_iter()
+        .map(|v| normalize::name::normalize_name(v))
+        .collect();
+    let mut tokens = Interner::new();
+    let mut by_canonical = std::collections::HashMap::<u32, u32>::new();
+    let mut entries = Vec::new();
+    let mut codes = Vec::with_capacity(raw.len());
+    let tok = |s: &str, t: &mut Interner| if s.is_empty() { NONE } else { t.intern(s) };
+    for n in &normalized {
+        if n.canonical.is_empty() {
+            codes.push(NONE);
+            continue;
+        }
+        let canonical = tok(&n.canonical, &mut tokens);
+        let code = *by_canonical.entry(canonical).or_insert_with(|| {
+            let given_key = normalize::text::strip_marks(&n.given).to_lowercase();
+            let family_key = normalize::text::strip_marks(&n.family).to_lowercase();
+            let entry = NameEntry {
+                canonical,
+                key: tok(&n.key, &mut tokens),
+                phonetic: tok(&n.phonetic, &mut tokens),
+                family: tok(&n.family, &mut tokens),
+                middle: tok(&n.middle, &mut tokens),
+                given: tok(&n.given, &mut tokens),
+                family_key: tok(&family_key, &mut tokens),
+                given_key: tok(&given_key, &mut tokens),
+                family_group: tok(&n.family_group, &mut tokens),
+                given_group: tok(&n.given_group, &mut tokens),
+                given_phonetic: tok(&normalize::phonetic::phonetic_key(&n.given), &mut tokens),
+                encoding: n.encoding,
+                given_first: n.given_first,
+            };
+            entries.push(entry);
+            (entries.len() - 1) as u32
+        });
+        codes.push(code);
+    }
+    (
+        NameTable {
+            entries,
+            tokens: tokens.into_values(),
+        },
+        codes,
+    )
+}
+
+/// Adapters from the normalize modules to the store's packed codes.
+mod derive {
+    use super::*;
+    use normalize::citizen_id::{parse_id, IdNumber, Sex};
+    use normalize::date::{parse_date, Precision};
+    use normalize::province::{lookup, ProvinceMatch};
+
+    pub fn dob(v: &str, today: normalize::date::Date) -> Dob {
+        let p = parse_date(v, today);
+        if !p.is_usable() {
+            return Dob {
+                flags: Dob::INVALID,
+                ..Dob::default()
+            };
+        }
+        let mut flags = 0;
+        if p.placeholder {
+            flags |= Dob::PLACEHOLDER;
+        }
+        if p.future {
+            flags |= Dob::FUTURE;
+        }
+        let (year, month, day) = match (p.repaired, p.precision) {
+            (Some(d), _) => {
+                flags |= Dob::REPAIRED;
+                (d.year, d.month, d.day)
+            }
+            (None, Some(Precision::Day)) => (
+                p.year.unwrap_or(0),
+                p.month.unwrap_or(0),
+                p.day.unwrap_or(0),
+            ),
+            (None, Some(Precision::Month)) => (p.year.unwrap_or(0), p.month.unwrap_or(0), 0),
+            (None, _) => (p.year.unwrap_or(0), 0, 0),
+        };
+        if year == 0 {
+            return Dob {
+                flags: Dob::INVALID,
+                ..Dob::default()
+            };
+        }
+        Dob {
+            year,
+            month,
+            day,
+            flags,
+        }
+    }
+
+    pub fn days(d: Dob) -> i32 {
+        match normalize::date::Date::new(d.year, d.month.max(1), d.day.max(1)) {
+            Some(date) => date.to_days(),
+            None => i32::from(d.year) * 366,
+        }
+    }
+
+    pub fn cid(v: &str) -> Cid {
+        let id = parse_id(v);
+        match id {
+            IdNumber::Personal {
+                sex, birth_year, ..
+            } => Cid {
+                value: id.packed().expect("valid numbers pack"),
+                kind: Cid::PERSONAL,
+                sex: if sex == Sex::Male {
+                    SEX_MALE
+                } else {
+                    SEX_FEMALE
+                },
+                birth_year,
+            },
+            IdNumber::Cmnd { number, .. } => Cid {
+                value: u64::from(number),
+                kind: Cid::CMND,
+                sex: SEX_UNKNOWN,
+                birth_year: 0,
+            },
+            IdNumber::Invalid { .. } => Cid {
+                kind: Cid::INVALID,
+                ..Cid::default()
+            },
+        }
+    }
+
+    pub fn sex(v: &str) -> u8 {
+        let folded = normalize::text::strip_marks(v.trim()).to_lowercase();
+        match folded.as_str() {
+            "nam" | "m" | "male" | "trai" => SEX_MALE,
+            "nu" | "f" | "female" | "gai" => SEX_FEMALE,
+            _ => SEX_UNKNOWN,
+        }
+    }
+
+    /// Province code, or for a 2025 unit name that covers several old
+    /// provinces, 1000 + the unit id (same unit, no single old code).
+    pub fn province(v: &str) -> u16 {
+        match lookup(v) {
+            ProvinceMatch::Province { code, .. } => code,
+            ProvinceMatch::Unit2025 { unit } => 1000 + unit.0,
+            ProvinceMatch::Unknown => 0,
+        }
+    }
+
+    pub fn unit(code: u16) -> u8 {
+        if code == 0 {
+            return u8::MAX;
+        }
+        if code >= 1000 {
+            return (code - 1000) as u8;
+        }
+        normalize::province::by_code(code).map_or(u8::MAX, |p| p.unit_2025.0 as u8)
+    }
+
+    pub fn address_key(v: &str) -> String {
+        let folded = normalize::text::strip_marks(&normalize::text::repair(v).text).to_lowercase();
+        folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
