@@ -21,6 +21,7 @@
 //! The tables are small (a few hundred rows): building them costs well under
 //! a millisecond, lookups are hash lookups.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
@@ -112,11 +113,11 @@ pub fn is_family_name(key: &str) -> bool {
 /// The family-name row for `word` (one word, or a compound with one space),
 /// any case; exact match when `word` has diacritics, key match otherwise.
 pub fn family_name(word: &str) -> Option<&'static FamilyName> {
-    let lower = word.to_lowercase();
+    let lower = lower(word);
     let i = if lower.is_ascii() {
-        INDEX.family_by_key.get(&lower)
+        INDEX.family_by_key.get(lower.as_ref())
     } else {
-        INDEX.family_by_name.get(&lower)
+        INDEX.family_by_name.get(lower.as_ref())
     };
     i.map(|&i| &FAMILY[i])
 }
@@ -145,11 +146,11 @@ pub fn is_middle_name(word: &str) -> bool {
 /// own key equals a group id (Hòa, key "hoa", vs the group of Hoa/Huê) looks
 /// like a member when callers fall back to the word's own key.
 pub fn regional_group(word: &str) -> Option<&'static str> {
-    let lower = word.to_lowercase();
+    let lower = lower(word);
     let g = if lower.is_ascii() {
-        INDEX.group_by_key.get(&lower)
+        INDEX.group_by_key.get(lower.as_ref())
     } else {
-        INDEX.group_by_name.get(&lower)
+        INDEX.group_by_name.get(lower.as_ref())
     };
     g.map(String::as_str)
 }
@@ -168,12 +169,22 @@ impl NameSet {
     }
 
     fn contains(&self, word: &str) -> bool {
-        let lower = word.to_lowercase();
+        let lower = lower(word);
         if lower.is_ascii() {
-            self.keys.contains(&lower)
+            self.keys.contains(lower.as_ref())
         } else {
-            self.names.contains(&lower)
+            self.names.contains(lower.as_ref())
         }
+    }
+}
+
+/// Lower case without allocating in the common case: the name parser looks
+/// words up already lower-cased.
+fn lower(word: &str) -> Cow<'_, str> {
+    if word.chars().any(char::is_uppercase) {
+        Cow::Owned(word.to_lowercase())
+    } else {
+        Cow::Borrowed(word)
     }
 }
 
