@@ -327,6 +327,38 @@ impl<'s> Blocker<'s> {
             .reduce(&identity, reduce)
     }
 
+    /// All pairs inside rule k's blocks (oversized blocks excluded).
+    pub fn pairs_in_rule(&self, k: usize) -> u64 {
+        self.stats[k].pairs_in_blocks
+    }
+
+    /// Folds every pair inside rule `k`'s blocks, whether or not an earlier
+    /// rule found it too (training looks at one rule at a time).
+    pub fn fold_rule_pairs<T, F, R, I>(&self, k: usize, identity: I, fold: F, reduce: R) -> T
+    where
+        T: Send,
+        I: Fn() -> T + Sync + Send,
+        F: Fn(&mut T, RecordId, RecordId) + Sync + Send,
+        R: Fn(T, T) -> T + Sync + Send,
+    {
+        let src = &self.store.source;
+        self.groups[k]
+            .par_iter()
+            .fold(&identity, |mut acc, &(s, e)| {
+                let members = &self.order[k][s as usize..e as usize];
+                for (x, &a) in members.iter().enumerate() {
+                    for &b in &members[x + 1..] {
+                        if self.cross_source_only && src[a as usize] == src[b as usize] {
+                            continue;
+                        }
+                        fold(&mut acc, RecordId(a), RecordId(b));
+                    }
+                }
+                acc
+            })
+            .reduce(&identity, reduce)
+    }
+
     /// Counts the pairs each rule adds, filling `stats[k].new_pairs`.
     pub fn count_new_pairs(&mut self) -> u64 {
         let n = self.rules.len();

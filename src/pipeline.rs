@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::block::{parse_rule, Blocker, RuleStats};
+use crate::block::{parse_rule, Blocker, KeyPart, RuleStats};
 use crate::cluster::connected_components;
 use crate::compare::{compare, comparisons, level, Comparison, Field, Pattern};
 use crate::config::Config;
@@ -358,6 +358,171 @@ fn estimate_u(
     u_from_counts(cmps, &counts)
 }
 
+/// Comparisons whose outcome a blocking part conditions on: EM on pairs
+/// blocked by the part must not estimate their m (the pairs agree on them by
+/// construction).
+fn conditioned(part: KeyPart, field: Field) -> bool {
+    use KeyPart as K;
+    match part {
+        K::CitizenId | K::IdLast6 => field == Field::CitizenId,
+        K::Dob | K::BirthYear | K::YearMonth => field == Field::Dob,
+        K::Given | K::PhoneticGiven => matches!(field, Field::Given | Field::FullName),
+        K::Family => matches!(field, Field::Family | Field::FullName),
+        K::FullName | K::PhoneticName => {
+            matches!(field, Field::Given | Field::Family | Field::FullName)
+        }
+        K::Province => field == Field::Province,
+        K::Sex => field == Field::Sex,
+        K::Extra(i) => field == Field::Extra(i),
+    }
+}
+
+/// Unsupervised training, the Splink recipe:
+/// 1. u from random pairs;
+/// 2. for each blocking rule, EM on (a sample of) the pairs in its blocks with
+///    the comparisons the rule conditions on held out; each comparison's m is
+///    the mean over the sessions that estimated it;
+/// 3. λ for *random* pairs, so that prior + Σ log2(m/u) is a proper posterior
+///    with u from random pairs: a rule whose agreement is one comparison's top
+///    level finds λ_s·pairs_s matches, which are the share m(top) of all
+///    matches; λ = matches / all pairs.
+fn train(
+    store: &RecordStore,
+    cmps: &[Comparison],
+    blocker: &Blocker<'_>,
+    config: &Config,
+    mode: Mode,
+) -> Model {
+    let m = &config.model;
+    let u = estimate_u(store, cmps, mode, m.u_sample_pairs, m.seed);
+    let per_session = (m.em_sample_pairs / blocker.rules.len().max(1) as u64).max(1000);
+    let mut sums: Vec<Vec<f64>> = cmps.iter().map(|c| vec![0.0; c.levels.len()]).collect();
+    let mut sessions_per_cmp = vec![0u32; cmps.len()];
+    let mut match_estimates: Vec<(usize, f64)> = Vec::new();
+    let mut em_pairs = 0;
+    let mut iterations = 0;
+    let mut converged = true;
+    for (k, rule) in blocker.rules.iter().enumerate() {
+        let held: Vec<bool> = cmps
+            .iter()
+            .map(|c| rule.parts.iter().any(|&p| conditioned(p, c.field)))
+            .collect();
+        if held.iter().all(|&h| h) {
+            continue;
+        }
+        let mut mask: Pattern = 0;
+        for (i, &h) in held.iter().enumerate() {
+            if !h {
+                mask |= 0xF << (4 * i);
+            }
+        }
+        let pairs_in_rule = blocker.pairs_in_rule(k);
+        let rate = (per_session as f64 / pairs_in_rule.max(1) as f64).min(1.0);
+        let cut = if rate >= 1.0 {
+            u64::MAX
+        } else {
+            (rate * u64::MAX as f64) as u64
+        };
+        let counts = blocker.fold_rule_pairs(
+            k,
+            HashMap::<Pattern, u64>::new,
+            |acc, a, b| {
+                if cut == u64::MAX || sample_hash(a, b, m.seed) <= cut {
+                    *acc.entry(compare(store, cmps, a, b) & mask).or_default() += 1;
+                }
+            },
+            |mut x, y| {
+                for (p, n) in y {
+                    *x.entry(p).or_default() += n;
+                }
+                x
+            },
+        );
+        let mut patterns: Vec<(Pattern, u64)> = counts.into_iter().collect();
+        patterns.sort_unstable();
+        let n: u64 = patterns.iter().map(|p| p.1).sum();
+        if n == 0 {
+            continue;
+        }
+        em_pairs += n;
+        let r = em(cmps, &patterns, &u, m.em_max_iterations, m.em_tolerance);
+        iterations += r.iterations;
+        converged &= r.converged;
+        for (i, &h) in held.iter().enumerate() {
+            if !h {
+                sessions_per_cmp[i] += 1;
+                for (s, v) in sums[i].iter_mut().zip(&r.m[i]) {
+                    *s += v;
+                }
+            }
+        }
+        // Rules that are exactly one comparison's top level estimate the number of matches.
+        if let [part] = rule.parts[..] {
+            let top = match part {
+                KeyPart::CitizenId => cmps.iter().position(|c| c.field == Field::CitizenId),
+                KeyPart::Dob => cmps.iter().position(|c| c.field == Field::Dob),
+                _ => None,
+            };
+            if let Some(i) = top {
+                match_estimates.push((i, r.lambda * pairs_in_rule as f64));
+            }
+        }
+    }
+    let mut m_est: Vec<Vec<f64>> = cmps
+        .iter()
+        .map(|c| {
+            // A comparison no session could estimate keeps a neutral m = u.
+            vec![0.0; c.levels.len()]
+        })
+        .collect();
+    for i in 0..cmps.len() {
+        for l in 1..cmps[i].levels.len() {
+            m_est[i][l] = if sessions_per_cmp[i] > 0 {
+                (sums[i][l] / f64::from(sessions_per_cmp[i])).max(1e-9)
+            } else {
+                u[i][l]
+            };
+        }
+    }
+    let n = store.len() as f64;
+    let all_pairs = match mode {
+        Mode::Dedupe => n * (n - 1.0) / 2.0,
+        Mode::Link => {
+            let a = store.source.iter().filter(|&&s| s == 0).count() as f64;
+            a * (n - a)
+        }
+    };
+    let estimates: Vec<f64> = match_estimates
+        .iter()
+        .filter(|&&(i, _)| sessions_per_cmp[i] > 0)
+        .map(|&(i, found)| {
+            // Top agreement: exact (and, for dates, exact after repair).
+            let top = m_est[i][1]
+                + if cmps[i].field == Field::Dob {
+                    m_est[i][2]
+                } else {
+                    0.0
+                };
+            found / top.max(1e-6)
+        })
+        .collect();
+    let matches = if estimates.is_empty() {
+        // No single-key rule to calibrate with: assume each record has one
+        // duplicate in ten, a conservative prior for registers.
+        n / 10.0
+    } else {
+        estimates.iter().sum::<f64>() / estimates.len() as f64
+    };
+    let lambda = (matches / all_pairs.max(1.0)).clamp(1e-12, 0.5);
+    let r = crate::model::EmResult {
+        m: m_est,
+        lambda,
+        iterations,
+        converged,
+    };
+    Model::new(cmps, &u, &r, m.u_sample_pairs, em_pairs)
+}
+
 fn sample_hash(a: RecordId, b: RecordId, seed: u64) -> u64 {
     let mut z = (u64::from(a.0) << 32 | u64::from(b.0)) ^ seed;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -434,36 +599,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
                 .map_err(|why| Error::usage(format!("{}: {why}", path.display())))?;
             Ok((model, false))
         }
-        None => {
-            let m = &config.model;
-            let u = estimate_u(&store, &cmps, opts.mode, m.u_sample_pairs, m.seed);
-            let rate = (m.em_sample_pairs as f64 / candidate_pairs.max(1) as f64).min(1.0);
-            let cut = if rate >= 1.0 {
-                u64::MAX
-            } else {
-                (rate * u64::MAX as f64) as u64
-            };
-            let seed = m.seed;
-            let counts = blocker.fold_pairs(
-                HashMap::<Pattern, u64>::new,
-                |acc, _, a, b| {
-                    if cut == u64::MAX || sample_hash(a, b, seed) <= cut {
-                        *acc.entry(compare(&store, &cmps, a, b)).or_default() += 1;
-                    }
-                },
-                |mut x, y| {
-                    for (k, v) in y {
-                        *x.entry(k).or_default() += v;
-                    }
-                    x
-                },
-            );
-            let mut patterns: Vec<(Pattern, u64)> = counts.into_iter().collect();
-            patterns.sort_unstable();
-            let em_pairs: u64 = patterns.iter().map(|p| p.1).sum();
-            let r = em(&cmps, &patterns, &u, m.em_max_iterations, m.em_tolerance);
-            Ok((Model::new(&cmps, &u, &r, m.u_sample_pairs, em_pairs), true))
-        }
+        None => Ok((train(&store, &cmps, &blocker, config, opts.mode), true)),
     })?;
     st.finish(&format!(
         "lambda {:.4}, {} EM iterations",
