@@ -46,21 +46,22 @@ pub struct Comparison {
     pub tf_level: Option<u8>,
 }
 
+// No similarity bands here: partial agreement is the given- and family-name
+// comparisons' job; bands on the whole name would count the shared family and
+// middle names of twins a second time.
 const FULL_NAME: &[&str] = &[
     "missing",
     "exact",
     "exact_no_marks",
     "variant_or_phonetic",
-    "jw_0.92",
-    "jw_0.80",
-    "different",
+    "other",
 ];
 const GIVEN: &[&str] = &[
     "missing",
     "exact",
     "exact_no_marks",
-    "variant_or_phonetic",
-    "jw_0.88",
+    "variant_phonetic_or_reordered",
+    "jw_0.88_or_one_edit",
     "different",
 ];
 const FAMILY: &[&str] = &["missing", "exact", "variant_or_phonetic", "different"];
@@ -170,6 +171,31 @@ fn jw(a: &str, b: &str) -> f64 {
     strsim::jaro_winkler(a, b)
 }
 
+/// Same syllables in another order ("An Nguyễn Văn" vs "Nguyễn Văn An"):
+/// the order parser could not tell, the letters can.
+fn same_tokens(a: &str, b: &str) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut x: Vec<&str> = a.split(' ').collect();
+    let mut y: Vec<&str> = b.split(' ').collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
+}
+
+/// One's given name written where the other has its family name: the
+/// given-first order that the parser did not recognise.
+fn reordered_given(given_key: &str, other_full_key: &str) -> bool {
+    !given_key.is_empty() && other_full_key.split(' ').next() == Some(given_key)
+}
+
+/// Short Vietnamese given names (Lan, Tú, Vi) lose much Jaro–Winkler
+/// similarity to one typo, so one edit counts as similar too.
+fn similar_given(a: &str, b: &str) -> bool {
+    jw(a, b) >= 0.88 || (a.len().min(b.len()) >= 2 && strsim::damerau_levenshtein(a, b) <= 1)
+}
+
 /// The level of one field for a pair.
 pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId) -> u8 {
     let (ia, ib) = (a.index(), b.index());
@@ -180,7 +206,9 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
             };
             if x.canonical == y.canonical {
                 1
-            } else if x.key == y.key {
+            } else if x.key == y.key
+                || same_tokens(store.names.token(x.key), store.names.token(y.key))
+            {
                 2
             } else if x.phonetic == y.phonetic
                 || (x.family_group == y.family_group
@@ -189,14 +217,7 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
             {
                 3
             } else {
-                let s = jw(store.names.token(x.key), store.names.token(y.key));
-                if s >= 0.92 {
-                    4
-                } else if s >= 0.80 {
-                    5
-                } else {
-                    6
-                }
+                4
             }
         }
         Field::Given => {
@@ -209,13 +230,16 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
                 1
             } else if x.given_key == y.given_key {
                 2
-            } else if x.given_group == y.given_group || x.given_phonetic == y.given_phonetic {
+            } else if x.given_group == y.given_group
+                || x.given_phonetic == y.given_phonetic
+                || reordered_given(store.names.token(x.given_key), store.names.token(y.key))
+                || reordered_given(store.names.token(y.given_key), store.names.token(x.key))
+            {
                 3
-            } else if jw(
+            } else if similar_given(
                 store.names.token(x.given_key),
                 store.names.token(y.given_key),
-            ) >= 0.88
-            {
+            ) {
                 4
             } else {
                 5
@@ -249,7 +273,12 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
         }
         Field::Province => {
             let (x, y) = (store.province[ia], store.province[ib]);
-            if x == 0 || y == 0 {
+            // The same address implies the same province: counting both
+            // would double the evidence (and merge twins of one household).
+            let same_address = store.present.address
+                && store.address[ia] != NONE
+                && store.address[ia] == store.address[ib];
+            if x == 0 || y == 0 || same_address {
                 MISSING
             } else if x == y {
                 1
