@@ -134,7 +134,7 @@ pub fn part_value(store: &RecordStore, part: KeyPart, r: RecordId) -> Option<u64
         }
         KeyPart::IdLast6 => {
             let c = store.cid[i];
-            (c.kind == Cid::PERSONAL || c.kind == Cid::CMND).then(|| c.value % 1_000_000)
+            (c.kind == Cid::PERSONAL || c.kind == Cid::CMND).then_some(c.value % 1_000_000)
         }
         KeyPart::Dob => {
             let d = store.dob[i];

@@ -248,7 +248,7 @@ impl Config {
         if m.em_max_iterations == 0 {
             return bad("model.em_max_iterations", "must be at least 1");
         }
-        if !(m.em_tolerance > 0.0) {
+        if m.em_tolerance.is_nan() || m.em_tolerance <= 0.0 {
             return bad("model.em_tolerance", "must be positive");
         }
         let p = self.output.min_pair_probability;

@@ -676,11 +676,12 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
 
     let st = progress.stage("write", None);
     let files = timed(&mut stages, "write", || {
-        let mut files = Vec::new();
-        files.push(write_pairs(
-            &opts.out, &store, &cmps, &scorer, &blocker, &pairs, opts.mode,
-        )?);
-        files.push(write_clusters(&opts.out, &store, &clusters, opts.mode)?);
+        let files = vec![
+            write_pairs(
+                &opts.out, &store, &cmps, &scorer, &blocker, &pairs, opts.mode,
+            )?,
+            write_clusters(&opts.out, &store, &clusters, opts.mode)?,
+        ];
         Ok(files)
     })?;
     st.finish("outputs written");

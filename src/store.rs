@@ -447,7 +447,7 @@ impl StoreBuilder {
         let unit = province.iter().map(|&p| derive::unit(p)).collect();
 
         let (addresses, addr_of_raw) =
-            dedupe_normalized(self.address.0.values(), |v| derive::address_key(v));
+            dedupe_normalized(self.address.0.values(), derive::address_key);
         let address = map_codes(&self.address.1, &addr_of_raw);
 
         let extras = self
