@@ -193,9 +193,32 @@ fn reordered_given(given_key: &str, other_full_key: &str) -> bool {
 /// Short Vietnamese given names (Lan, Tú, Vi) lose much Jaro–Winkler
 /// similarity to one typo, so one edit counts as similar too.
 fn similar_given(a: &str, b: &str) -> bool {
-    jw(a, b) >= 0.88 || (a.len().min(b.len()) >= 2 && strsim::damerau_levenshtein(a, b) <= 1)
+    (a.len().min(b.len()) >= 2 && within_one_edit(a.as_bytes(), b.as_bytes())) || jw(a, b) >= 0.88
 }
 
+/// True when `a` and `b` differ by at most one insertion, deletion,
+/// substitution or transposition of adjacent bytes (keys are ASCII). O(n), no
+/// allocation — strsim's Damerau–Levenshtein builds a table per call, and this
+/// runs on most random pairs during u estimation. Checked against strsim in the
+/// tests.
+pub fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if b.len() - a.len() > 1 {
+        return false;
+    }
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if p == a.len() {
+        return true; // equal, or b has one extra byte at the end
+    }
+    if a.len() == b.len() {
+        // substitution at p, or transposition of p and p+1
+        a[p + 1..] == b[p + 1..]
+            || (p + 1 < a.len() && a[p] == b[p + 1] && a[p + 1] == b[p] && a[p + 2..] == b[p + 2..])
+    } else {
+        // b has one extra byte at p
+        a[p..] == b[p + 1..]
+    }
+}
 /// The level of one field for a pair.
 pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId) -> u8 {
     let (ia, ib) = (a.index(), b.index());
@@ -506,6 +529,25 @@ mod tests {
         let mut repaired = dob(1960, 3, 1);
         repaired.flags = Dob::REPAIRED;
         assert_eq!(compare_dob(repaired, dob(1960, 3, 1)), 2);
+    }
+
+    #[test]
+    fn within_one_edit_agrees_with_strsim() {
+        let words = [
+            "", "a", "an", "na", "lan", "lna", "lam", "la", "lang", "alan", "tu", "ut", "hung",
+            "hnug", "huong", "hong", "vy", "vi", "khanh", "kahnh", "thanh", "than", "abc", "acb",
+            "bac",
+        ];
+        for a in words {
+            for b in words {
+                let want = strsim::damerau_levenshtein(a, b) <= 1;
+                assert_eq!(
+                    within_one_edit(a.as_bytes(), b.as_bytes()),
+                    want,
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
     }
 
     #[test]
