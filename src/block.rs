@@ -256,7 +256,16 @@ impl<'s> Blocker<'s> {
                         st.oversized_blocks += 1;
                         st.oversized_records += size;
                     } else {
-                        st.pairs_in_blocks += size * (size - 1) / 2;
+                        st.pairs_in_blocks += if cross_source_only {
+                            // Only pairs across registers count in link mode.
+                            let in_a = ord[start..end]
+                                .iter()
+                                .filter(|&&r| store.source[r as usize] == 0)
+                                .count() as u64;
+                            in_a * (size - in_a)
+                        } else {
+                            size * (size - 1) / 2
+                        };
                         g.push((start as u32, end as u32));
                     }
                 }
