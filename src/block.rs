@@ -149,8 +149,8 @@ pub fn part_value(store: &RecordStore, part: KeyPart, r: RecordId) -> Option<u64
             let d = store.dob[i];
             (d.month != 0).then(|| u64::from(d.year) << 8 | u64::from(d.month))
         }
-        KeyPart::Given => name().and_then(|n| tok(n.given_key)),
-        KeyPart::Family => name().and_then(|n| tok(n.family_key)),
+        KeyPart::Given => name().and_then(|n| tok(n.given_group)),
+        KeyPart::Family => name().and_then(|n| tok(n.family_group)),
         KeyPart::FullName => name().and_then(|n| tok(n.key)),
         KeyPart::PhoneticName => name().and_then(|n| tok(n.phonetic)),
         KeyPart::PhoneticGiven => name().and_then(|n| tok(n.given_phonetic)),

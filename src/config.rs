@@ -131,11 +131,11 @@ impl Default for Blocking {
         Blocking {
             rules: vec![
                 "citizen_id".into(),
-                "dob".into(),
-                "given+birth_year".into(),
-                "phonetic_name+province".into(),
-                "family+given+year_month".into(),
                 "id_last6".into(),
+                "dob+family".into(),
+                "dob+given".into(),
+                "given+family+birth_year".into(),
+                "phonetic_name+province".into(),
             ],
             max_block_size: 2000,
         }
