@@ -453,11 +453,11 @@ fn full_name_words(d: &Draft) -> Vec<&str> {
 }
 
 fn regional_variant(word: &str) -> Option<&'static str> {
-    tables::regional_variants().iter().find_map(|(a, b)| {
-        if *a == word {
-            Some(*b)
-        } else if *b == word {
-            Some(*a)
+    tables::regional_variants().find_map(|(a, b)| {
+        if a == word {
+            Some(b)
+        } else if b == word {
+            Some(a)
         } else {
             None
         }

@@ -81,13 +81,20 @@ pub(crate) struct Person {
 }
 
 pub(crate) struct Tables {
-    family: Weighted,
+    family: Vec<&'static str>,
+    family_w: Weighted,
     middle_m: Weighted,
     middle_f: Weighted,
+    /// Middle names that may follow another one: all but Văn and Thị.
+    second_m: Vec<&'static str>,
+    second_f: Vec<&'static str>,
+    given_m: Weighted,
+    given_f: Weighted,
     provinces: Weighted,
     years: Weighted,
-    /// Position of each province among those sharing its CMND prefix.
-    cmnd_slot: Vec<u8>,
+    /// Position of each province among those sharing its CMND prefixes, and
+    /// how many share them.
+    cmnd_slot: Vec<(u8, u8)>,
 }
 
 pub(crate) fn tables() -> &'static Tables {
@@ -98,17 +105,30 @@ pub(crate) fn tables() -> &'static Tables {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                provs[..i]
-                    .iter()
-                    .filter(|q| q.cmnd_prefix == p.cmnd_prefix)
-                    .count() as u8
+                let same = |q: &&tables::ProvinceRow| q.cmnd_prefixes == p.cmnd_prefixes;
+                let slot = provs[..i].iter().filter(same).count() as u8;
+                let share = provs.iter().filter(same).count() as u8;
+                (slot, share)
             })
             .collect();
+        let second = |male: bool| {
+            tables::middle_names(male)
+                .iter()
+                .map(|m| m.0)
+                .filter(|m| *m != "Văn" && *m != "Thị")
+                .collect()
+        };
+        let weights = |list: &[(&str, f64)]| Weighted::new(list.iter().map(|n| n.1));
         Tables {
-            family: Weighted::new(tables::family_names().iter().map(|f| f.1)),
-            middle_m: Weighted::new(tables::middle_names(true).iter().map(|f| f.1)),
-            middle_f: Weighted::new(tables::middle_names(false).iter().map(|f| f.1)),
-            provinces: Weighted::new(provs.iter().map(|p| f64::from(p.population_k))),
+            family: tables::family_names().map(|f| f.0).collect(),
+            family_w: Weighted::new(tables::family_names().map(|f| f.1)),
+            middle_m: weights(tables::middle_names(true)),
+            middle_f: weights(tables::middle_names(false)),
+            second_m: second(true),
+            second_f: second(false),
+            given_m: weights(tables::given_names(true)),
+            given_f: weights(tables::given_names(false)),
+            provinces: Weighted::new(provs.iter().map(|p| f64::from(p.population))),
             years: Weighted::new((FIRST_YEAR..=LAST_YEAR).map(year_weight)),
             cmnd_slot,
         }
@@ -227,19 +247,19 @@ pub(crate) fn core(seed: u64, index: u64) -> Core {
 }
 
 fn pick_given(rng: &mut ChaCha8Rng, male: bool) -> &'static str {
-    let (own, unisex) = tables::given_names(male);
-    // A fifth of given names come from the unisex list.
-    let list = if rng.random_bool(0.2) { unisex } else { own };
-    list[rng.random_range(0..list.len())]
+    let t = tables();
+    let w = if male { &t.given_m } else { &t.given_f };
+    tables::given_names(male)[w.pick(rng.random::<f64>())].0
 }
 
 fn pick_middle(rng: &mut ChaCha8Rng, male: bool) -> Vec<&'static str> {
     let t = tables();
-    let (names, w) = if male {
-        (tables::middle_names(true), &t.middle_m)
+    let (w, seconds) = if male {
+        (&t.middle_m, &t.second_m)
     } else {
-        (tables::middle_names(false), &t.middle_f)
+        (&t.middle_f, &t.second_f)
     };
+    let names = tables::middle_names(male);
     let u: f64 = rng.random();
     if u < 0.05 {
         return Vec::new();
@@ -247,7 +267,7 @@ fn pick_middle(rng: &mut ChaCha8Rng, male: bool) -> Vec<&'static str> {
     let first = names[w.pick(rng.random::<f64>())].0;
     if u < 0.13 {
         // Two middle names ("Thị Minh"): the second never Văn/Thị again.
-        let second = names[1 + rng.random_range(0..names.len() - 1)].0;
+        let second = seconds[rng.random_range(0..seconds.len())];
         if second != first {
             return vec![first, second];
         }
@@ -289,8 +309,7 @@ fn ordinary(seed: u64, index: u64) -> Person {
     let t = tables();
     let mut rng = stream_rng(seed, domain::PERSON, index);
     let core = draw_core(&mut rng);
-    let families = tables::family_names();
-    let family = families[t.family.pick(rng.random::<f64>())].0;
+    let family = t.family[t.family_w.pick(rng.random::<f64>())];
     let middle = pick_middle(&mut rng, core.male);
     let given = pick_given(&mut rng, core.male);
     let moved = rng.random_bool(MOVED);
@@ -338,9 +357,9 @@ pub(crate) fn person(seed: u64, index: u64) -> Person {
             };
             let mut given = own.given;
             if given == base.given {
-                let (names, _) = tables::given_names(male);
-                let at = names.iter().position(|g| *g == given).unwrap_or(0);
-                given = names[(at + 1) % names.len()];
+                let names = tables::given_names(male);
+                let at = names.iter().position(|g| g.0 == given).unwrap_or(0);
+                given = names[(at + 1) % names.len()].0;
             }
             Person {
                 kind,
@@ -385,19 +404,33 @@ pub(crate) fn citizen_id(seed: u64, core: &Core, rank: u32) -> String {
     format!("{:03}{}{:02}{:06}", prov.code, g, core.year % 100, serial)
 }
 
-/// The 9-digit CMND: the issuing province's 2-digit prefix and 7 digits.
-/// Unique while fewer than ~20 k people share (province, sex, birth year);
-/// beyond that (far past 10 M records) rare collisions appear, as they do in
-/// the real series.
+/// The 9-digit CMND: one of the issuing province's prefixes (2 or 3 digits)
+/// and the remaining digits. Distinct within a province while fewer than
+/// ~8 k people (3-digit prefix) or ~27 k (2-digit prefix shared by up to
+/// three provinces) share (province, sex, birth year); beyond that (far past
+/// 10 M records) rare collisions appear, as they do in the real series. A
+/// 2-digit prefix that begins another province's 3-digit one (09 and 095)
+/// can also collide.
 pub(crate) fn cmnd(seed: u64, core: &Core, rank: u32) -> String {
     let t = tables();
     let prov = &tables::provinces()[usize::from(core.birth_prov)];
-    let slot = u64::from(t.cmnd_slot[usize::from(core.birth_prov)]);
+    let (slot, share) = t.cmnd_slot[usize::from(core.birth_prov)];
     let within =
-        (u64::from(rank) * 120 + u64::from(core.year - FIRST_YEAR) * 2 + u64::from(!core.male)) * 4
-            + slot;
-    let perm = Permutation::new(10_000_000, seed, domain::CMND, u64::from(prov.code));
-    format!("{}{:07}", prov.cmnd_prefix, perm.apply(within % 10_000_000))
+        (u64::from(rank) * 120 + u64::from(core.year - FIRST_YEAR) * 2 + u64::from(!core.male))
+            * u64::from(share.max(1))
+            + u64::from(slot);
+    // Provinces with several prefixes (Gia Lai: 230|231) spread over all:
+    // one permutation covers every (prefix, serial) pair, so it stays
+    // one-to-one. Prefixes of one province have one length.
+    let prefixes = &prov.cmnd_prefixes;
+    let n = prefixes.len().max(1) as u64;
+    let digits = 9usize.saturating_sub(prefixes.first().map_or(2, |p| p.len()));
+    let space = 10u64.pow(digits as u32);
+    let perm = Permutation::new(n * space, seed, domain::CMND, u64::from(prov.code));
+    let v = perm.apply(within % (n * space));
+    let prefix = prefixes.get((v / space) as usize).copied().unwrap_or("");
+    let serial = v % space;
+    format!("{prefix}{serial:0digits$}")
 }
 
 #[cfg(test)]
@@ -473,6 +506,41 @@ mod tests {
             .position(|p| p.code == 79)
             .expect("TP. Hồ Chí Minh is in the table") as u8;
         assert_eq!(&citizen_id(1, &c, 5)[..6], "079303");
+    }
+
+    #[test]
+    fn cmnds_have_nine_digits_and_the_provinces_prefixes() {
+        let index = |code: u16| {
+            tables::provinces()
+                .iter()
+                .position(|p| p.code == code)
+                .expect("code in table") as u8
+        };
+        let mut c = Core {
+            male: true,
+            year: 1970,
+            month: 1,
+            day: 2,
+            impossible: None,
+            birth_prov: index(6),
+        };
+        // Bắc Kạn: 095; Gia Lai: 230 and 231 (datasets/provinces.md).
+        let mut seen = std::collections::BTreeSet::new();
+        for rank in 0..50 {
+            let n = cmnd(3, &c, rank);
+            assert_eq!(n.len(), 9, "{n}");
+            assert!(n.bytes().all(|b| b.is_ascii_digit()), "{n}");
+            assert!(n.starts_with("095"), "{n}");
+            assert!(seen.insert(n));
+        }
+        c.birth_prov = index(64);
+        let gia_lai: Vec<String> = (0..50).map(|r| cmnd(3, &c, r)).collect();
+        assert!(gia_lai.iter().all(|n| n.len() == 9));
+        assert!(gia_lai.iter().any(|n| n.starts_with("230")));
+        assert!(gia_lai.iter().any(|n| n.starts_with("231")));
+        c.birth_prov = index(1);
+        assert!(cmnd(3, &c, 0).starts_with("01"));
+        assert_eq!(cmnd(3, &c, 0).len(), 9);
     }
 
     #[test]
