@@ -86,7 +86,7 @@ const CID: &[&str] = &[
 ];
 const SEX: &[&str] = &["missing", "same", "different"];
 const PROVINCE: &[&str] = &["missing", "same", "same_2025_unit", "different"];
-const ADDRESS: &[&str] = &["missing", "exact", "jw_0.90", "jw_0.75", "different"];
+const ADDRESS: &[&str] = &["missing", "exact", "words_0.75", "words_0.5", "different"];
 const X_EXACT: &[&str] = &["missing", "exact", "different"];
 const X_JW: &[&str] = &["missing", "exact", "jw_0.92", "jw_0.80", "different"];
 const X_LEV: &[&str] = &["missing", "exact", "lev_1", "lev_2", "different"];
@@ -169,6 +169,31 @@ pub fn compare(store: &RecordStore, cmps: &[Comparison], a: RecordId, b: RecordI
 
 fn jw(a: &str, b: &str) -> f64 {
     strsim::jaro_winkler(a, b)
+}
+
+/// Jaccard similarity of two sorted, deduplicated token-id lists. Addresses
+/// are compared as word sets: their word order and punctuation vary between
+/// registers, and a merge of two short integer lists costs far less than
+/// Jaro–Winkler on the strings (which was a third of all run time).
+pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - common;
+    if union == 0 {
+        1.0
+    } else {
+        common as f64 / union as f64
+    }
 }
 
 /// Same syllables in another order ("An Nguyễn Văn" vs "Nguyễn Văn An"):
@@ -318,10 +343,13 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
             } else if x == y {
                 1
             } else {
-                let s = jw(&store.addresses[x as usize], &store.addresses[y as usize]);
-                if s >= 0.90 {
+                let j = jaccard(
+                    &store.address_tokens[x as usize],
+                    &store.address_tokens[y as usize],
+                );
+                if j >= 0.75 {
                     2
-                } else if s >= 0.75 {
+                } else if j >= 0.5 {
                     3
                 } else {
                     4
@@ -529,6 +557,15 @@ mod tests {
         let mut repaired = dob(1960, 3, 1);
         repaired.flags = Dob::REPAIRED;
         assert_eq!(compare_dob(repaired, dob(1960, 3, 1)), 2);
+    }
+
+    #[test]
+    fn jaccard_by_hand() {
+        assert_eq!(jaccard(&[1, 2, 3], &[1, 2, 3]), 1.0);
+        assert_eq!(jaccard(&[1, 2, 3], &[2, 3, 4]), 0.5, "2 common of 4");
+        assert_eq!(jaccard(&[1], &[2]), 0.0);
+        assert_eq!(jaccard(&[], &[]), 1.0);
+        assert!((jaccard(&[1, 2, 3, 4, 5, 6], &[1, 2, 3, 4, 5, 7]) - 5.0 / 7.0).abs() < 1e-12);
     }
 
     #[test]

@@ -176,6 +176,8 @@ pub struct RecordStore {
     /// Accent-free address code per record, NONE when missing.
     pub address: Vec<u32>,
     pub addresses: Vec<Box<str>>,
+    /// Per distinct address: its words as sorted, deduplicated token ids.
+    pub address_tokens: Vec<Box<[u32]>>,
     pub extras: Vec<ExtraColumn>,
     /// Counts of values that were present but could not be used.
     pub rejects: Rejects,
@@ -449,6 +451,16 @@ impl StoreBuilder {
         let (addresses, addr_of_raw) =
             dedupe_normalized(self.address.0.values(), derive::address_key);
         let address = map_codes(&self.address.1, &addr_of_raw);
+        let mut words = Interner::new();
+        let address_tokens = addresses
+            .iter()
+            .map(|a| {
+                let mut t: Vec<u32> = a.split(' ').map(|w| words.intern(w)).collect();
+                t.sort_unstable();
+                t.dedup();
+                t.into_boxed_slice()
+            })
+            .collect();
 
         let extras = self
             .extras
@@ -493,6 +505,7 @@ impl StoreBuilder {
             unit,
             address,
             addresses,
+            address_tokens,
             extras,
             rejects,
         }
