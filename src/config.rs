@@ -301,8 +301,25 @@ impl Config {
     }
 
     /// The default configuration as TOML (for `init-config --plain` and tests).
+    /// Unset roles are written as `""` (TOML has no null), so that reading
+    /// the text back gives this configuration, not the defaults.
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("Config always serializes")
+        let mut c = self.clone();
+        let cols = &mut c.columns;
+        for role in [
+            &mut cols.full_name,
+            &mut cols.family_name,
+            &mut cols.middle_name,
+            &mut cols.given_name,
+            &mut cols.date_of_birth,
+            &mut cols.sex,
+            &mut cols.citizen_id,
+            &mut cols.province,
+            &mut cols.address,
+        ] {
+            role.get_or_insert_with(String::new);
+        }
+        toml::to_string_pretty(&c).expect("Config always serializes")
     }
 }
 
@@ -314,6 +331,17 @@ mod tests {
     fn commented_default_equals_builtin_default() {
         let parsed = Config::from_toml(DEFAULT_CONFIG).expect("default config is valid");
         assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn to_toml_round_trips_unset_roles() {
+        let mut c = Config::default();
+        c.columns.full_name = None;
+        c.columns.family_name = Some("surname".into());
+        c.columns.given_name = Some("first_name".into());
+        c.columns.address = None;
+        let back = Config::from_toml(&c.to_toml()).expect("written config parses");
+        assert_eq!(back, c);
     }
 
     #[test]

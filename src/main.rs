@@ -235,6 +235,20 @@ fn load_config(path: &Option<PathBuf>) -> Result<Config> {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so `dinhdanh evaluate | head` would panic in
+    // println!; end quietly instead, as other command-line tools do.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or("");
+        if msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     let threads = cli.threads;
     if let Err(e) = rayon::ThreadPoolBuilder::new()
