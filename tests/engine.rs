@@ -593,7 +593,6 @@ fn explain_prints_every_comparison_level() {
 /// config.toml omits the unset roles, so reading it back restores their
 /// defaults (full_name = "full_name", address = "address", ...).
 #[test]
-#[ignore = "bug: Config::to_toml (src/config.rs) drops unset roles; explain re-reads config.toml and fails"]
 fn explain_on_split_name_register() {
     let dir = tempfile::tempdir().expect("temp dir");
     let run = dir.path().join("foreign");
@@ -630,7 +629,6 @@ fn explain_on_split_name_register() {
 
 /// The config.toml a run writes reads back as the configuration it used.
 #[test]
-#[ignore = "bug: Config::to_toml (src/config.rs) omits roles unset with \"\", so they come back as defaults"]
 fn saved_config_round_trips() {
     let dir = tempfile::tempdir().expect("temp dir");
     let run = dir.path().join("foreign");
