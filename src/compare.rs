@@ -196,25 +196,6 @@ pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     }
 }
 
-/// Same syllables in another order ("An Nguyễn Văn" vs "Nguyễn Văn An"):
-/// the order parser could not tell, the letters can.
-fn same_tokens(a: &str, b: &str) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut x: Vec<&str> = a.split(' ').collect();
-    let mut y: Vec<&str> = b.split(' ').collect();
-    x.sort_unstable();
-    y.sort_unstable();
-    x == y
-}
-
-/// One's given name written where the other has its family name: the
-/// given-first order that the parser did not recognise.
-fn reordered_given(given_key: &str, other_full_key: &str) -> bool {
-    !given_key.is_empty() && other_full_key.split(' ').next() == Some(given_key)
-}
-
 /// Short Vietnamese given names (Lan, Tú, Vi) lose much Jaro–Winkler
 /// similarity to one typo, so one edit counts as similar too.
 fn similar_given(a: &str, b: &str) -> bool {
@@ -254,9 +235,7 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
             };
             if x.canonical == y.canonical {
                 1
-            } else if x.key == y.key
-                || same_tokens(store.names.token(x.key), store.names.token(y.key))
-            {
+            } else if x.key == y.key || x.sorted_words == y.sorted_words {
                 2
             } else if x.phonetic == y.phonetic
                 || (x.family_group == y.family_group
@@ -280,8 +259,8 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
                 2
             } else if x.given_group == y.given_group
                 || x.given_phonetic == y.given_phonetic
-                || reordered_given(store.names.token(x.given_key), store.names.token(y.key))
-                || reordered_given(store.names.token(y.given_key), store.names.token(x.key))
+                || (x.given_key != NONE && x.given_key == y.first_word)
+                || (y.given_key != NONE && y.given_key == x.first_word)
             {
                 3
             } else if similar_given(

@@ -109,6 +109,10 @@ pub struct NameEntry {
     pub family_group: u32,
     pub given_group: u32,
     pub given_phonetic: u32,
+    /// The first word of `key` (where a given-first name puts the given name).
+    pub first_word: u32,
+    /// The words of `key` sorted: equal for the same name in another order.
+    pub sorted_words: u32,
     pub encoding: normalize::text::Encoding,
     pub given_first: bool,
 }
@@ -559,6 +563,10 @@ fn build_names(raw: &[Box<str>]) -> (NameTable, Vec<u32>) {
         let canonical = tok(&n.canonical, &mut tokens);
         let code = *by_canonical.entry(canonical).or_insert_with(|| {
             let given_key = normalize::text::strip_marks(&n.given).to_lowercase();
+            let first_word = n.key.split(' ').next().unwrap_or("").to_owned();
+            let mut words: Vec<&str> = n.key.split(' ').collect();
+            words.sort_unstable();
+            let sorted_words = words.join(" ");
             let family_key = normalize::text::strip_marks(&n.family).to_lowercase();
             let entry = NameEntry {
                 canonical,
@@ -572,6 +580,8 @@ fn build_names(raw: &[Box<str>]) -> (NameTable, Vec<u32>) {
                 family_group: tok(&n.family_group, &mut tokens),
                 given_group: tok(&n.given_group, &mut tokens),
                 given_phonetic: tok(&normalize::phonetic::phonetic_key(&n.given), &mut tokens),
+                first_word: tok(&first_word, &mut tokens),
+                sorted_words: tok(&sorted_words, &mut tokens),
                 encoding: n.encoding,
                 given_first: n.given_first,
             };
