@@ -2,20 +2,18 @@
 //! columns so that a 20-column snapshot costs the I/O of the two columns a
 //! stage needs.
 //!
-//! Why `std::fs::File` and not a memory map: the zero-copy route is
-//! `bytes::Bytes::from_owner(mmap)`, which needs the `bytes` crate as a
-//! direct dependency so the type can be named, and `Cargo.toml` is frozen
-//! (bytes 1.12 is in the tree only as a dependency of parquet). A hand-written
-//! `ChunkReader` over the map would also have to return `bytes::Bytes`. The
-//! `File` reader reads each projected column chunk with one positioned read
-//! into one buffer per chunk, which is what the map would page in anyway;
-//! memory stays bounded by one row group's projected chunks.
+//! The file is memory-mapped (memmap2) and handed to the reader as
+//! `bytes::Bytes` (zero-copy: parquet's `ChunkReader` is implemented for
+//! `Bytes`), so a projected column chunk is paged in by the kernel on first
+//! touch and never copied into a read buffer; the pages of columns that are
+//! not requested are never read.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
+use bytes::Bytes;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
     ParquetRecordBatchReaderBuilder,
@@ -28,16 +26,25 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub(crate) struct ParquetTable {
     path: PathBuf,
+    /// The whole file, memory-mapped; cloning is a reference-count bump.
+    data: Bytes,
     metadata: ArrowReaderMetadata,
 }
 
 impl ParquetTable {
     pub(crate) fn open(path: &Path) -> Result<ParquetTable> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        // SAFETY: the map is read-only; the documented contract is that input
+        // snapshots are not modified while a run reads them (as for any
+        // reader of a file). Truncation by another process would fault the
+        // read, not corrupt memory we write.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        let data = Bytes::from_owner(map);
+        let metadata = ArrowReaderMetadata::load(&data, ArrowReaderOptions::new())
             .map_err(|e| Error::format(path, e))?;
         Ok(ParquetTable {
             path: path.to_path_buf(),
+            data,
             metadata,
         })
     }
@@ -55,9 +62,6 @@ impl ParquetTable {
     /// Batches of the top-level columns at `indices` (schema positions, in
     /// output order, already checked to exist).
     pub(crate) fn batches(&self, indices: &[usize], batch_size: usize) -> Result<ParquetBatches> {
-        // A fresh handle per iterator: cloned `File`s share one cursor, so two
-        // iterators over one handle could interleave their seeks.
-        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
         let mut roots: Vec<usize> = indices.to_vec();
         roots.sort_unstable();
         roots.dedup();
@@ -72,12 +76,14 @@ impl ParquetTable {
             })
             .collect();
         let mask = ProjectionMask::roots(self.metadata.parquet_schema(), roots.iter().copied());
-        let reader =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
-                .with_projection(mask)
-                .with_batch_size(batch_size.max(1))
-                .build()
-                .map_err(|e| Error::format(&self.path, e))?;
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
+            self.data.clone(),
+            self.metadata.clone(),
+        )
+        .with_projection(mask)
+        .with_batch_size(batch_size.max(1))
+        .build()
+        .map_err(|e| Error::format(&self.path, e))?;
         let identity = order.iter().copied().eq(0..roots.len());
         Ok(ParquetBatches {
             path: self.path.clone(),
