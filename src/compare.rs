@@ -64,7 +64,13 @@ const GIVEN: &[&str] = &[
     "jw_0.88_or_one_edit",
     "different",
 ];
-const FAMILY: &[&str] = &["missing", "exact", "variant_or_phonetic", "different"];
+const FAMILY: &[&str] = &[
+    "missing",
+    "exact",
+    "variant_or_phonetic",
+    "one_edit",
+    "different",
+];
 const DOB: &[&str] = &[
     "missing",
     "exact",
@@ -282,8 +288,16 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
                 1
             } else if x.family_group == y.family_group {
                 2
-            } else {
+            } else if {
+                let (a, b) = (
+                    store.names.token(x.family_key),
+                    store.names.token(y.family_key),
+                );
+                a.len().min(b.len()) >= 3 && within_one_edit(a.as_bytes(), b.as_bytes())
+            } {
                 3
+            } else {
+                4
             }
         }
         Field::Dob => compare_dob(store.dob[ia], store.dob[ib]),
