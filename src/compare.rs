@@ -208,6 +208,11 @@ fn similar_given(a: &str, b: &str) -> bool {
     (a.len().min(b.len()) >= 2 && within_one_edit(a.as_bytes(), b.as_bytes())) || jw(a, b) >= 0.88
 }
 
+/// A typo in a family name of three letters or more ("Nguyen"/"Ngyuen").
+fn one_edit_family(a: &str, b: &str) -> bool {
+    a.len().min(b.len()) >= 3 && within_one_edit(a.as_bytes(), b.as_bytes())
+}
+
 /// True when `a` and `b` differ by at most one insertion, deletion,
 /// substitution or transposition of adjacent bytes (keys are ASCII). O(n), no
 /// allocation — strsim's Damerau–Levenshtein builds a table per call, and this
@@ -288,13 +293,10 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
                 1
             } else if x.family_group == y.family_group {
                 2
-            } else if {
-                let (a, b) = (
-                    store.names.token(x.family_key),
-                    store.names.token(y.family_key),
-                );
-                a.len().min(b.len()) >= 3 && within_one_edit(a.as_bytes(), b.as_bytes())
-            } {
+            } else if one_edit_family(
+                store.names.token(x.family_key),
+                store.names.token(y.family_key),
+            ) {
                 3
             } else {
                 4

@@ -26,6 +26,16 @@ use crate::progress::Progress;
 use crate::report::parquet::ParquetOut;
 use crate::store::{Present, RawRow, RecordId, RecordStore, StoreBuilder};
 
+/// The config's blocking rules, parsed (validate() already checked them).
+fn parse_rules(config: &Config) -> Result<Vec<crate::block::Rule>> {
+    config
+        .blocking
+        .rules
+        .iter()
+        .map(|r| parse_rule(r, config).map_err(Error::usage))
+        .collect()
+}
+
 /// Dedupe one register, or link two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -561,12 +571,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     st.finish(&format!("{} records", store.len()));
 
     let cmps = comparisons(&store);
-    let rules = config
-        .blocking
-        .rules
-        .iter()
-        .map(|r| parse_rule(r, config).map_err(Error::usage))
-        .collect::<Result<Vec<_>>>()?;
+    let rules = parse_rules(config)?;
     let st = progress.stage("block", None);
     let mut blocker = timed(&mut stages, "block", || {
         Ok(Blocker::new(
@@ -858,12 +863,7 @@ fn write_clusters(
 pub fn blocking_report(config: &Config, inputs: &[PathBuf]) -> Result<String> {
     use std::fmt::Write as _;
     let store = load_store(config, inputs, Date::today())?;
-    let rules = config
-        .blocking
-        .rules
-        .iter()
-        .map(|r| parse_rule(r, config).map_err(Error::usage))
-        .collect::<Result<Vec<_>>>()?;
+    let rules = parse_rules(config)?;
     let mut blocker = Blocker::new(
         &store,
         rules,

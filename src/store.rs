@@ -361,95 +361,34 @@ impl StoreBuilder {
         let (names, name_of_raw) = build_names(self.name.0.values());
         let name = map_codes(&self.name.1, &name_of_raw);
 
-        let dob_of_raw: Vec<Dob> = self
-            .dob
-            .0
-            .values()
-            .par_iter()
-            .map(|v| derive::dob(v, today))
-            .collect();
-        let dob: Vec<Dob> = self
-            .dob
-            .1
-            .iter()
-            .map(|&c| {
-                if c == NONE {
-                    Dob::default()
-                } else {
-                    let d = dob_of_raw[c as usize];
-                    if d.flags & Dob::INVALID != 0 {
-                        rejects.invalid_date += 1;
-                    }
-                    d
-                }
-            })
-            .collect();
-
-        let cid_of_raw: Vec<Cid> = self
-            .cid
-            .0
-            .values()
-            .par_iter()
-            .map(|v| derive::cid(v))
-            .collect();
-        let cid: Vec<Cid> = self
-            .cid
-            .1
-            .iter()
-            .map(|&c| {
-                if c == NONE {
-                    Cid::default()
-                } else {
-                    let v = cid_of_raw[c as usize];
-                    if v.kind == Cid::INVALID {
-                        rejects.invalid_id += 1;
-                    }
-                    v
-                }
-            })
-            .collect();
-
-        let sex_of_raw: Vec<u8> = self.sex.0.values().iter().map(|v| derive::sex(v)).collect();
-        let sex: Vec<u8> = self
-            .sex
-            .1
-            .iter()
-            .map(|&c| {
-                if c == NONE {
-                    SEX_UNKNOWN
-                } else {
-                    let s = sex_of_raw[c as usize];
-                    if s == SEX_UNKNOWN {
-                        rejects.unknown_sex += 1;
-                    }
-                    s
-                }
-            })
-            .collect();
-
-        let prov_of_raw: Vec<u16> = self
-            .province
-            .0
-            .values()
-            .par_iter()
-            .map(|v| derive::province(v))
-            .collect();
-        let province: Vec<u16> = self
-            .province
-            .1
-            .iter()
-            .map(|&c| {
-                if c == NONE {
-                    0
-                } else {
-                    let p = prov_of_raw[c as usize];
-                    if p == 0 {
-                        rejects.unknown_province += 1;
-                    }
-                    p
-                }
-            })
-            .collect();
+        let dob = derive_column(
+            &self.dob,
+            Dob::default(),
+            |v| derive::dob(v, today),
+            |d| d.flags & Dob::INVALID != 0,
+            &mut rejects.invalid_date,
+        );
+        let cid = derive_column(
+            &self.cid,
+            Cid::default(),
+            derive::cid,
+            |c| c.kind == Cid::INVALID,
+            &mut rejects.invalid_id,
+        );
+        let sex = derive_column(
+            &self.sex,
+            SEX_UNKNOWN,
+            derive::sex,
+            |s| s == SEX_UNKNOWN,
+            &mut rejects.unknown_sex,
+        );
+        let province = derive_column(
+            &self.province,
+            0,
+            derive::province,
+            |p| p == 0,
+            &mut rejects.unknown_province,
+        );
         let unit = province.iter().map(|&p| derive::unit(p)).collect();
 
         let (addresses, addr_of_raw) =
@@ -514,6 +453,32 @@ impl StoreBuilder {
             rejects,
         }
     }
+}
+
+/// Normalizes each distinct raw value of a column once (in parallel), maps
+/// every record to its value (`missing` for nulls), and counts the records
+/// whose present value normalization rejected.
+fn derive_column<T: Copy + Send>(
+    col: &(Interner, Vec<u32>),
+    missing: T,
+    derive: impl Fn(&str) -> T + Sync + Send,
+    rejected: impl Fn(T) -> bool,
+    count: &mut u64,
+) -> Vec<T> {
+    let of_raw: Vec<T> = col.0.values().par_iter().map(|v| derive(v)).collect();
+    col.1
+        .iter()
+        .map(|&c| {
+            if c == NONE {
+                return missing;
+            }
+            let v = of_raw[c as usize];
+            if rejected(v) {
+                *count += 1;
+            }
+            v
+        })
+        .collect()
 }
 
 fn map_codes(codes: &[u32], of_raw: &[u32]) -> Vec<u32> {
