@@ -242,6 +242,17 @@ fn recase(s: &str, styles: &[u8]) -> String {
     words.join(" ")
 }
 
+/// Every word of `s` is a name word of the tables as written (NFC, with its
+/// marks): `s` is itself a name the generator can make, in some order.
+fn is_table_name(s: &str) -> bool {
+    s.split(' ').all(|w| {
+        w.nfc().collect::<String>() == w
+            && (datasets::family_name(w).is_some()
+                || datasets::is_middle_name(w)
+                || datasets::is_given_name(w))
+    })
+}
+
 type Encoder = fn(&str) -> String;
 
 const SPACES: [&str; 5] = [" ", "  ", "\u{a0}", "\t", " \u{a0} "];
@@ -286,13 +297,10 @@ proptest! {
         same_name(&normalize_name(&messy), &clean)?;
     }
 
-    // Ignored, not weakened: text::repair (merged from helper/enc) still
-    // misreads some encoded names the encoders produce, e.g. TCVN3 "Tõ Lan"
-    // (Từ Lan, also valid-looking Unicode), "Böu" (Bửu), VIQR "Tha.ch",
-    // "Kha'nh", upper-case VNI "LAÕ", UTF-8-as-cp1252 "HÃ\u{a0} Giang".
-    // Run with `cargo test --test names -- --ignored` once text.rs is fixed.
+    // Encoded names that are also valid-looking Unicode (TCVN3 "Tõ Lan",
+    // VNI "LAÕ", UTF-8-as-cp1252 "HÃ\u{a0} Giang", VIQR "Tha.ch") are
+    // decided by name evidence in text::repair; see its module docs.
     #[test]
-    #[ignore = "text::repair misreads some encoded names; see comment"]
     fn encodings_and_nfd_do_not_matter((family, middles, given) in table_name()) {
         let clean = normalize_name(&join(&family, &middles, &given));
         if text_ready() {
@@ -307,6 +315,12 @@ proptest! {
             for (label, encode) in encoders {
                 for plain in [&clean.canonical, &upper] {
                     let encoded = encode(plain);
+                    if encoded != *plain && is_table_name(&encoded) {
+                        // A collision, not a misreading: VNI of "Phí Hồng"
+                        // is "Phí Hoàng", itself a name of the tables that
+                        // must be left alone (parses_back_into_its_parts).
+                        continue;
+                    }
                     let got = normalize_name(&encoded);
                     prop_assert_eq!(
                         (&got.canonical, &got.family, &got.middle, &got.given),

@@ -6,23 +6,65 @@
 //! UTF-8 bytes as Windows-1252 ("Nguyá»…n"). [`repair`] decides, per whole
 //! string, which of these a name arrived in and converts it to NFC Unicode.
 //!
-//! Detection is conservative: a decoding is accepted only when the input is
-//! *not* a sequence of well-formed Vietnamese syllables and the decoded text
-//! *is* one (checked by a small syllable validator built on the spelling
-//! rules: onset, vowel cluster, final consonant, tone/final agreement).
-//! Genuine Unicode names therefore come back unchanged apart from NFC and the
-//! Đ look-alike fold.
+//! Detection is conservative: a decoding is accepted when the input is *not*
+//! a sequence of well-formed Vietnamese syllables and the decoded text *is*
+//! one (checked by a small syllable validator built on the spelling rules:
+//! onset, vowel cluster, final consonant, tone/final agreement).
+//!
+//! Some legacy strings are also well-formed Unicode: TCVN3 "Tõ Lan" (Từ Lan),
+//! "Kú" (Kỳ), "Vò THÕ CHI" (VŨ THẾ CHI); VNI "LAÕ" (LÃ); UTF-8 read as
+//! Windows-1252 "HÃ\u{a0} Giang" (Hà Giang, the NBSP being the second byte
+//! of à). Syllable shape cannot tell these apart, so the decision falls to
+//! *name evidence*: each reading scores the number of its words that are
+//! known name words ([`crate::datasets::family_name`], including two-word
+//! family names, [`crate::datasets::is_middle_name`],
+//! [`crate::datasets::is_given_name`]; new-style tones are looked up in the
+//! old style of the tables), ties broken by the number found in the table of
+//! their place (family, middles, given; or given, family, middles): VNI
+//! "Hoà Chung" is Hồ Chung, as Hòa is no family name; then by the number in
+//! place in the standard order alone. "More known words" below means more
+//! in that order. The rule:
+//!
+//! - input that is valid Unicode keeps its Unicode reading unless a legacy
+//!   reading that is also all-valid has **strictly more** known words, or
+//!   is the strict UTF-8 decoding of its Windows-1252 bytes: that structure
+//!   is evidence enough, since each Latin-1 letter of Vietnamese is a UTF-8
+//!   lead byte that genuine text never follows with the 0x80–0xBF signs
+//!   (NBSP above all) a continuation needs ("Mai LÃ\u{a0}i" is Mai Lài);
+//! - input that is not valid Unicode takes the valid legacy reading with the
+//!   most known words, ties going to the first in the trial order (UTF-8 as
+//!   Windows-1252, VNI, TCVN3) — VNI "Böu" is Bưu, TCVN3 "Böu" is Bửu;
+//! - in VIQR, one weak mark (`' . ?`, also punctuation) is not enough
+//!   evidence on its own ("Le Thi Hoa?" stays ASCII) unless it makes a known
+//!   name word ("Tha.ch" → Thạch, "Kha'nh" → Khánh, "Ly' Hoa" → Lý Hoa).
+//!
+//! Limits: a name made of words outside the tables gets no help from this
+//! rule, so such an ambiguous string stays Unicode (legacy text of an unknown
+//! name is missed; genuine text is never rewritten on shape alone). A genuine
+//! name whose words are all in the tables, in their old tone style and in
+//! one of the two orders, is never rewritten: no reading can score more.
+//! Real collisions cannot be resolved: VNI of "Phí Hồng" is the genuine
+//! "Phí Hoàng" (a tie, kept as Unicode, so that VNI name is missed), and the
+//! genuine new-style "Hoà Kim Lan" (given name first) is read as VNI
+//! Hồ Kim Lan. A genuine name with unknown words could be rewritten if a
+//! legacy reading of it happens to spell more table names.
 //!
 //! The code tables below were written from the published charts (VNI-Windows,
 //! TCVN 5712:1993 VN3 "ABC", RFC 1456 VIQR) and are tested letter by letter.
 //!
 //! Cost: O(n) in the input length. Clean input (NFC, no marker characters)
 //! takes a fast path that allocates only the output `String`; the legacy
-//! decoders run only on strings that fail validation.
+//! decoders run only on strings that fail validation or that hold a
+//! character some legacy encoding produces (U+0080–U+00FF and the
+//! Windows-1252 signs), and name tables are consulted only when there is a
+//! real choice between readings.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use super::tone;
+use crate::datasets;
 
 use serde::Serialize;
 use unicode_normalization::{is_nfc_quick, is_nfd, IsNormalized, UnicodeNormalization};
@@ -378,10 +420,13 @@ fn words_clean(s: &str) -> bool {
 /// Detects a legacy encoding and converts to NFC Unicode. Genuine Unicode
 /// Vietnamese is returned unchanged (apart from NFC and Đ look-alikes).
 ///
-/// The decision is made for the whole string. Order of trial when the input
-/// is not clean Vietnamese: UTF-8 read as Windows-1252 (strict UTF-8 decode),
-/// VNI, TCVN3, VIQR (ASCII input only). The first decoding whose result is
-/// made of valid syllables wins; if none is, the input is kept as Unicode.
+/// The decision is made for the whole string. Candidates: UTF-8 read as
+/// Windows-1252 (strict UTF-8 decode), VNI, TCVN3, and VIQR for ASCII input.
+/// A decoding must be made of valid syllables; when the input is not, the
+/// candidate with the most known name words wins (ties in that order); when
+/// the input is valid too, a candidate must have strictly more known name
+/// words than the input (see the module docs). Otherwise the input is kept
+/// as Unicode.
 pub fn repair(input: &str) -> Repaired {
     if input.is_ascii() {
         if ascii_may_be_viqr(input.as_bytes()) {
@@ -411,12 +456,16 @@ pub fn repair(input: &str) -> Repaired {
         (Cow::Owned(input.nfc().collect()), enc)
     };
 
-    if !words_clean(&text) {
-        if let Some(r) = try_legacy(&text) {
-            return r;
-        }
-    }
-    unicode(fold_lookalikes(text), fallback)
+    let legacy = if !words_clean(&text) {
+        try_legacy(&text, None)
+    } else if text.chars().any(may_be_artefact) {
+        // Well-formed as it stands, but a legacy reading may be too: only
+        // more known name words can overturn the Unicode reading.
+        try_legacy(&text, Some(&text))
+    } else {
+        None
+    };
+    legacy.unwrap_or_else(|| unicode(fold_lookalikes(text), fallback))
 }
 
 fn unicode(text: String, encoding: Encoding) -> Repaired {
@@ -440,26 +489,160 @@ fn fold_lookalikes(text: Cow<'_, str>) -> String {
         .collect()
 }
 
-fn try_legacy(text: &str) -> Option<Repaired> {
-    let accept = |decoded: String, encoding: Encoding| {
-        (decoded != text && words_clean(&decoded)).then(|| Repaired {
-            // Decoders copy characters they do not know, look-alikes too.
-            text: fold_lookalikes(Cow::Owned(decoded)),
-            encoding,
-        })
+/// A character that some legacy decoding reads differently: the Latin-1
+/// range (VNI and TCVN3 bytes, NBSP and the lead bytes of UTF-8 read as
+/// Windows-1252, C1 controls) and the Windows-1252 signs of 0x80–0x9F.
+fn may_be_artefact(c: char) -> bool {
+    ('\u{80}'..='\u{FF}').contains(&c) || CP1252_HIGH.contains(&c)
+}
+
+/// The legacy reading of `text`, if any. Candidates are the decodings that
+/// change the text and are made of valid syllables. With `rival` (the text's
+/// own, valid, Unicode reading) a UTF-8-as-Windows-1252 candidate is taken
+/// on its byte structure alone, and any other must have strictly more known
+/// name words than the rival; without, the candidate with the most known
+/// words wins, ties to the first in trial order (a single candidate is taken
+/// without looking anything up).
+fn try_legacy(text: &str, rival: Option<&str>) -> Option<Repaired> {
+    let valid = |decoded: String, encoding: Encoding| {
+        (decoded != text && words_clean(&decoded)).then_some((decoded, encoding))
     };
-    if let Some(d) = decode_utf8_as_cp1252(text) {
-        if let Some(r) = accept(d, Encoding::Utf8AsCp1252) {
-            return Some(r);
+    let candidates: Vec<(String, Encoding)> = [
+        decode_utf8_as_cp1252(text).and_then(|d| valid(d, Encoding::Utf8AsCp1252)),
+        valid(decode_vni(text), Encoding::Vni),
+        valid(decode_tcvn3(text), Encoding::Tcvn3),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let structural = candidates
+        .first()
+        .is_some_and(|c| c.1 == Encoding::Utf8AsCp1252);
+    let best = match (rival, candidates.len()) {
+        (_, 0) => return None,
+        (None, 1) => candidates.into_iter().next(),
+        // Text that is strict UTF-8 once written back as Windows-1252 bytes
+        // carries its own proof: every Latin-1 letter of Vietnamese is a
+        // UTF-8 lead byte (0xC0 and up) and needs 0x80–0xBF bytes (signs,
+        // NBSP) after it, which genuine names do not have. Names are not
+        // needed: "Mai LÃ\u{a0}i" is Mai Lài although Lã is a name too.
+        (Some(_), _) if structural => candidates.into_iter().next(),
+        _ => {
+            let floor = rival.map(name_evidence);
+            let mut best: Option<(Evidence, (String, Encoding))> = None;
+            for c in candidates {
+                let n = name_evidence(&c.0);
+                let beats_rival = floor.is_none_or(|f| n > f);
+                if beats_rival && best.as_ref().is_none_or(|(m, _)| n > *m) {
+                    best = Some((n, c));
+                }
+            }
+            best.map(|(_, c)| c)
+        }
+    }?;
+    Some(Repaired {
+        // Decoders copy characters they do not know, look-alikes too.
+        text: fold_lookalikes(Cow::Owned(best.0)),
+        encoding: best.1,
+    })
+}
+
+/// Name evidence of a reading: see [`name_evidence`].
+type Evidence = (usize, usize, usize);
+
+/// Name evidence of a reading, compared in this order:
+/// 1. the words of `s` (split on whitespace and hyphens) found in any name
+///    table, a two-word family name such as Tôn Thất counting as two;
+/// 2. the words found in the table of their place, in the better of the two
+///    orders registers use: family, middles, given ("Hồ Kim Lan"), or given,
+///    family, middles ("Lan Hồ Kim"); any table for a lone word;
+/// 3. the same in the standard order (family first) alone.
+///
+/// The second breaks ties such as VNI "Hoà Chung": new-style Hoà (Hòa, a
+/// given name) Chung, or Hồ (a family name) Chung; the third ties such as
+/// VNI "Hoà Kim Lan", which also reads given name first (Hòa, Kim, Lan).
+fn name_evidence(s: &str) -> Evidence {
+    let words: Vec<&str> = s
+        .split(char::is_whitespace)
+        .flat_map(|w| w.split('-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let n = words.len();
+    let compound = |i: usize| {
+        i + 1 < n
+            && datasets::family_name(&format!("{} {}", words[i], words[i + 1]))
+                .is_some_and(|f| f.compound)
+    };
+    let family: Vec<bool> = words
+        .iter()
+        .map(|w| in_tables(w, |w| datasets::family_name(w).is_some()))
+        .collect();
+    let other: Vec<bool> = words
+        .iter()
+        .map(|w| {
+            in_tables(w, |w| {
+                datasets::is_given_name(w) || datasets::is_middle_name(w)
+            })
+        })
+        .collect();
+    let given: Vec<bool> = words
+        .iter()
+        .map(|w| in_tables(w, datasets::is_given_name))
+        .collect();
+    let mut any = 0;
+    let mut i = 0;
+    while i < n {
+        if compound(i) {
+            any += 2;
+            i += 2;
+        } else {
+            any += usize::from(family[i] || other[i]);
+            i += 1;
         }
     }
-    if let Some(r) = accept(decode_vni(text), Encoding::Vni) {
-        return Some(r);
+    let others = |r: std::ops::Range<usize>| other[r].iter().filter(|&&o| o).count();
+    // The family slot starting at `at`: (words it takes, words it scores).
+    let slots = |at: usize| {
+        let mut v = vec![(1, usize::from(family[at]))];
+        if compound(at) {
+            v.push((2, 2));
+        }
+        v
+    };
+    let (mut standard, mut given_first) = (0, 0);
+    if n == 1 {
+        standard = usize::from(family[0] || other[0]);
+        given_first = standard;
+    } else if n > 1 {
+        for (len, score) in slots(0) {
+            let last = if len < n {
+                usize::from(given[n - 1])
+            } else {
+                0
+            };
+            standard = standard.max(score + last + others(len.min(n - 1)..n - 1));
+        }
+        for (len, score) in slots(1) {
+            given_first = given_first.max(usize::from(given[0]) + score + others(1 + len..n));
+        }
     }
-    if let Some(r) = accept(decode_tcvn3(text), Encoding::Tcvn3) {
-        return Some(r);
-    }
-    None
+    (any, standard.max(given_first), standard)
+}
+
+/// `w` passes `known`, as written or in the old tone style of the tables
+/// ("Hoà" as "Hòa"): otherwise a genuine "Hoà" would count as unknown while
+/// its VNI reading ("oà" = ồ: "Hồ") counts as a family name.
+fn in_tables(w: &str, known: impl Fn(&str) -> bool) -> bool {
+    known(w) || matches!(tone::to_old_style(w), Cow::Owned(old) if known(&old))
+}
+
+/// A word of any name table.
+fn is_name_word(w: &str) -> bool {
+    in_tables(w, |w| {
+        datasets::family_name(w).is_some()
+            || datasets::is_given_name(w)
+            || datasets::is_middle_name(w)
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -887,24 +1070,41 @@ fn ascii_may_be_viqr(b: &[u8]) -> bool {
 /// valid syllables. Evidence: a strong mark (`( ^ + \` ~`, dd) counts 2, a
 /// weak mark (`' . ?`) in a word of two or more letters counts 1 — a period
 /// after an initial ("Van A.") counts nothing; a total of 2 is required, so
-/// one stray apostrophe or question mark in ASCII text is never enough.
+/// one stray apostrophe or question mark in ASCII text is not enough. The
+/// exception: a word whose weak mark makes it a known name word counts 2,
+/// one-letter words included ("Tha.ch" → Thạch, "Kha'nh" → Khánh,
+/// "Ta. Quang" → Tạ Quang, "Ly' Hoa" → Lý Hoa, "Kim Y'" → Kim Ý). The price: ASCII text ending a name word with such a mark as
+/// punctuation ("Van Ha." → Hạ) is read as VIQR.
 fn decode_viqr_checked(s: &str) -> Option<String> {
     let out = decode_with(viqr_table(), s);
     let mut score = 0u32;
     let mut word_letters = 0u32;
     let mut word_score = 0u32;
     let mut weak_in_word = 0u32;
-    for o in out.iter().chain(std::iter::once(&Out {
+    let mut word_start = 0;
+    let end = Out {
         c: ' ',
         mapped: false,
         caseless: false,
         strength: 0,
-    })) {
+    };
+    for (i, o) in out.iter().chain(std::iter::once(&end)).enumerate() {
         if o.c.is_whitespace() {
-            score += word_score + if word_letters >= 2 { weak_in_word } else { 0 };
+            if word_letters >= 2 {
+                word_score += weak_in_word;
+            }
+            // A name word is evidence even in one letter ("Kim Y'" = Kim Ý).
+            if weak_in_word > 0 && word_score < 2 {
+                let word: String = out[word_start..i].iter().map(|o| o.c).collect();
+                if valid_syllable(&word) && is_name_word(&word) {
+                    word_score = 2;
+                }
+            }
+            score += word_score;
             word_letters = 0;
             word_score = 0;
             weak_in_word = 0;
+            word_start = i + 1;
             continue;
         }
         if o.c.is_alphabetic() {
@@ -1327,9 +1527,11 @@ mod tests {
 
     #[test]
     fn viqr_needs_real_evidence() {
-        // One weak mark is not enough; two are.
+        // One weak mark is not enough, unless it makes a name word; two are.
         assert_eq!(repair("Le Thi Hoa?").encoding, Encoding::Unicode);
-        assert_eq!(repair("Ly' Hoa").encoding, Encoding::Unicode);
+        assert_eq!(repair("Nguyen Va'n").encoding, Encoding::Unicode);
+        let r = repair("Ly' Hoa");
+        assert_eq!((r.text.as_str(), r.encoding), ("Lý Hoa", Encoding::Viqr));
         let r = repair("Ly' Thi. Hoa");
         assert_eq!(
             (r.text.as_str(), r.encoding),
@@ -1339,6 +1541,76 @@ mod tests {
         assert_eq!(repair("Tran Van A. B.").encoding, Encoding::Unicode);
         // Marks after consonants break nothing.
         assert_eq!(repair("D'Arcy Tra^`n").text, "D'Arcy Trần");
+    }
+
+    #[test]
+    fn name_evidence_counts_words_and_places() {
+        // Thất is no name on its own; with Tôn before it, it is.
+        assert_eq!(name_evidence("Tôn Thất An"), (3, 3, 3));
+        assert_eq!(name_evidence("Thất An"), (1, 1, 1));
+        assert_eq!(name_evidence("TÔN THẤT AN"), (3, 3, 3));
+        assert_eq!(name_evidence("Vò THÕ CHI"), (1, 1, 1));
+        assert_eq!(name_evidence("VŨ THẾ CHI"), (3, 3, 3));
+        assert_eq!(name_evidence("Lê-Hà  Giang"), (3, 3, 3));
+        // Hòa is a given name only, Hồ a family name; Hoà is Hòa restyled.
+        assert_eq!(name_evidence("Hoà Chung"), (2, 1, 1));
+        assert_eq!(name_evidence("Hồ Chung"), (2, 2, 2));
+        assert_eq!(name_evidence("Kỳ"), (1, 1, 1));
+        // Given name first, then the family name.
+        assert_eq!(name_evidence("Dũng Phó"), (2, 2, 0));
+        assert_eq!(name_evidence("An Tôn Thất"), (3, 3, 1));
+        assert_eq!(name_evidence("Dũng Phó Văn"), (3, 3, 1));
+        assert_eq!(name_evidence("Dũng Phú Văn"), (3, 2, 2));
+        assert_eq!(name_evidence("Hoà Kim Lan"), (3, 3, 2));
+        // A given name ends the standard order: Thị only stands between.
+        assert_eq!(name_evidence("Lê Thị Hà"), (3, 3, 3));
+        assert_eq!(name_evidence(""), (0, 0, 0));
+    }
+
+    #[test]
+    fn name_evidence_decides_between_valid_readings() {
+        for (input, want, enc) in [
+            ("Tõ Lan", "Từ Lan", Encoding::Tcvn3),
+            ("tõ lan", "từ lan", Encoding::Tcvn3),
+            ("Böu", "Bửu", Encoding::Tcvn3),
+            ("LAÕ", "LÃ", Encoding::Vni),
+            ("HÃ\u{a0} Giang", "Hà Giang", Encoding::Utf8AsCp1252),
+            ("Mai LÃ\u{a0}i", "Mai Lài", Encoding::Utf8AsCp1252),
+            ("Tha.ch", "Thạch", Encoding::Viqr),
+            ("KHA'NH", "KHÁNH", Encoding::Viqr),
+            // Both readings all valid, Unicode has as many known words.
+            ("Võ Thị Hà", "Võ Thị Hà", Encoding::Unicode),
+            ("Hà Giang", "Hà Giang", Encoding::Unicode),
+            ("Lê Hoà", "Lê Hoà", Encoding::Unicode),
+            ("Hoà Chung", "Hồ Chung", Encoding::Vni),
+            // VNI of Phí Hồng, but also a genuine name: Unicode wins ties.
+            ("Phí Hoàng", "Phí Hoàng", Encoding::Unicode),
+            ("Hoà Kim Lan", "Hồ Kim Lan", Encoding::Vni),
+            ("Kim Lan Hoà", "Kim Lan Hoà", Encoding::Unicode),
+            // TCVN3 would read Dũng Phú, a given name where a family name
+            // stands when the given name is written first.
+            ("Dũng Phó", "Dũng Phó", Encoding::Unicode),
+            ("Hà\u{a0}Giang", "Hà\u{a0}Giang", Encoding::Unicode),
+            // No name either way: shape alone never rewrites valid text.
+            ("Xõ Xõ", "Xõ Xõ", Encoding::Unicode),
+            ("Xa'nh", "Xa'nh", Encoding::Unicode),
+            ("Ta. Quang", "Tạ Quang", Encoding::Viqr),
+            ("Kim Y'", "Kim Ý", Encoding::Viqr),
+            ("Tran Van A.", "Tran Van A.", Encoding::Unicode),
+        ] {
+            let r = repair(input);
+            assert_eq!((r.text.as_str(), r.encoding), (want, enc), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn artefact_characters() {
+        for c in ['à', 'Ã', '\u{a0}', 'õ', '€', '\u{90}', '‘', '§'] {
+            assert!(may_be_artefact(c), "{c:?}");
+        }
+        for c in ['a', 'ễ', 'ă', 'Đ', 'ư', 'ơ', 'ạ', '\u{303}'] {
+            assert!(!may_be_artefact(c), "{c:?}");
+        }
     }
 
     #[test]
