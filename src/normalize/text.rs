@@ -458,9 +458,14 @@ pub fn repair(input: &str) -> Repaired {
 
     let legacy = if !words_clean(&text) {
         try_legacy(&text, None)
-    } else if text.chars().any(may_be_artefact) {
+    } else if text.chars().any(may_be_artefact)
+        && text.chars().all(|c| c.is_ascii() || may_be_artefact(c))
+    {
         // Well-formed as it stands, but a legacy reading may be too: only
-        // more known name words can overturn the Unicode reading.
+        // more known name words can overturn the Unicode reading. An 8-bit
+        // legacy text read as Windows-1252 holds only such characters, so one
+        // letter beyond them (ễ, ư, ă, Đ) proves the text is genuine Unicode
+        // and spares the trials — most clean names take this fast exit.
         try_legacy(&text, Some(&text))
     } else {
         None
