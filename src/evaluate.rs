@@ -49,9 +49,6 @@ use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema, UInt32Type, UInt64Type};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
@@ -59,7 +56,7 @@ use crate::error::{Error, Result};
 use crate::load::{
     is_string_list_type, is_string_type, Source, StringColumn, StringListColumn, DEFAULT_BATCH_SIZE,
 };
-use crate::output::AtomicFile;
+use crate::report::parquet::ParquetOut;
 
 /// The columns a truth file must have.
 pub const TRUTH_COLUMNS: [&str; 5] = [
@@ -896,7 +893,7 @@ pub fn exact_key_clusters(records: &Path, column: &str) -> Result<Vec<(String, S
 
 /// Writes `clusters` (record_id, cluster_id) to a Parquet file with columns
 /// `record_id`, `cluster_id` (Utf8) and `cluster_size` (UInt32), in the given
-/// order, atomically (see [`AtomicFile`]).
+/// order, atomically (through [`ParquetOut`], the writer every run output uses).
 pub fn write_clusters(out: &Path, clusters: &[(String, String)]) -> Result<()> {
     let mut sizes: HashMap<&str, u32> = HashMap::new();
     for (_, c) in clusters {
@@ -907,12 +904,7 @@ pub fn write_clusters(out: &Path, clusters: &[(String, String)]) -> Result<()> {
         Field::new("cluster_id", DataType::Utf8, false),
         Field::new("cluster_size", DataType::UInt32, false),
     ]));
-    let file = AtomicFile::create(out)?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .build();
-    let mut writer = ArrowWriter::try_new(file.file()?, schema.clone(), Some(props))
-        .map_err(|e| Error::format(out, e))?;
+    let mut writer = ParquetOut::create(out, schema.clone())?;
     for chunk in clusters.chunks(DEFAULT_BATCH_SIZE) {
         let ids = StringArray::from_iter_values(chunk.iter().map(|(r, _)| r.as_str()));
         let cids = StringArray::from_iter_values(chunk.iter().map(|(_, c)| c.as_str()));
@@ -920,8 +912,7 @@ pub fn write_clusters(out: &Path, clusters: &[(String, String)]) -> Result<()> {
         let columns: Vec<ArrayRef> = vec![Arc::new(ids), Arc::new(cids), Arc::new(size)];
         let batch =
             RecordBatch::try_new(schema.clone(), columns).map_err(|e| Error::format(out, e))?;
-        writer.write(&batch).map_err(|e| Error::format(out, e))?;
+        writer.write(&batch)?;
     }
-    writer.close().map_err(|e| Error::format(out, e))?;
-    file.commit()
+    writer.commit()
 }
