@@ -20,7 +20,7 @@ seed=${SEED:-42}
 
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
 cargo build --release --quiet
-bin=target/release/dinhdanh
+bin=${CARGO_TARGET_DIR:-target}/release/dinhdanh
 data=bench-data/$records-seed$seed
 run=bench-data/run-$records-t$threads
 if [ ! -f "$data/records.parquet" ]; then
