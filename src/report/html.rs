@@ -255,11 +255,9 @@ struct Columns<'a> {
     title: &'a str,
     x_label: &'a str,
     y_label: &'a str,
-    /// (x label, count, tooltip)
-    bars: Vec<(String, u64, String)>,
+    /// (key for `data-x`, x-axis label or "" for none, count, tooltip)
+    bars: Vec<(String, String, u64, String)>,
     log_y: bool,
-    /// Label every k-th bar on the x axis.
-    label_every: usize,
     /// A vertical line at this position in bar units (0 = left edge of the
     /// first bar), with its label.
     marker: Option<(f64, String)>,
@@ -273,7 +271,7 @@ impl Columns<'_> {
         let ph = h - top - bottom;
         let n = self.bars.len().max(1) as f64;
         let bw = pw / n;
-        let max = self.bars.iter().map(|b| b.1).max().unwrap_or(0) as f64;
+        let max = self.bars.iter().map(|b| b.2).max().unwrap_or(0) as f64;
         let mut s = String::new();
         let _ = write!(
             s,
@@ -285,7 +283,8 @@ impl Columns<'_> {
         let (scale, ticks): (Box<dyn Fn(f64) -> f64>, Vec<f64>) = if self.log_y {
             let top_v = 10f64.powf((max.max(1.0)).log10().ceil());
             let denom = (1.0 + top_v).log10();
-            let mut ticks = vec![0.0];
+            // No 0 tick: it would sit just under the 1 tick.
+            let mut ticks = Vec::new();
             let mut t = 1.0;
             while t <= top_v {
                 ticks.push(t);
@@ -311,7 +310,7 @@ impl Columns<'_> {
                 v = int(*t as u64)
             );
         }
-        for (i, (label, v, tip)) in self.bars.iter().enumerate() {
+        for (i, (key, label, v, tip)) in self.bars.iter().enumerate() {
             let bh = scale(*v as f64) * ph;
             let x = left + i as f64 * bw;
             let y = top + ph - bh;
@@ -319,9 +318,13 @@ impl Columns<'_> {
             let _ = write!(
                 s,
                 r#"<rect class="bar" data-x="{l}" data-value="{v}" x="{x:.2}" y="{y:.2}" width="{w:.2}" height="{bh:.2}" fill="{c}"><title>{tip}</title></rect>"#,
-                l = escape(label),
+                l = escape(key),
                 w = (bw - gap).max(0.5),
-                c = PALETTE[0],
+                // Bins wholly below the threshold do not link: grey.
+                c = match &self.marker {
+                    Some((pos, _)) if (i + 1) as f64 <= *pos => "#a7b1ba",
+                    _ => PALETTE[0],
+                },
                 tip = escape(tip)
             );
             if *v > 0 && bw >= 30.0 {
@@ -340,11 +343,17 @@ impl Columns<'_> {
                     n = int(*v)
                 );
             }
-            if i % self.label_every.max(1) == 0 {
+            if !label.is_empty() {
                 let _ = write!(
                     s,
                     r#"<text class="tick" x="{cx:.1}" y="{ty}" text-anchor="middle">{l}</text>"#,
-                    cx = if self.marker.is_some() { x } else { x + bw / 2.0 },
+                    // A chart with a marker has a continuous x axis: labels
+                    // name bin edges; otherwise they name the bar.
+                    cx = if self.marker.is_some() {
+                        x
+                    } else {
+                        x + bw / 2.0
+                    },
                     ty = top + ph + 16.0,
                     l = escape(label)
                 );
@@ -622,8 +631,9 @@ fn weights_section(s: &mut String, d: &ReportData) {
     if h.counts.is_empty() {
         s.push_str(&none("no pairs were written"));
     } else {
-        // An x label every ~10 bins, on the bins' lower edges.
-        let every = h.counts.len().div_ceil(12).max(1);
+        // Labels on round weights (about ten along the axis), at bin edges.
+        let span = h.counts.len() as f64 * h.bin_width;
+        let step = nice_step(span * 0.5).max(h.bin_width);
         let chart = Columns {
             id: "chart-weights",
             title: "Match-weight histogram",
@@ -635,11 +645,20 @@ fn weights_section(s: &mut String, d: &ReportData) {
                 .enumerate()
                 .map(|(i, &n)| {
                     let (a, b) = (h.edge(i), h.edge(i + 1));
-                    (format!("{a}"), n, format!("[{a}, {b}): {} pairs", int(n)))
+                    let tick = if (a / step).fract() == 0.0 {
+                        format!("{a}")
+                    } else {
+                        String::new()
+                    };
+                    (
+                        format!("{a}"),
+                        tick,
+                        n,
+                        format!("[{a}, {b}): {} pairs", int(n)),
+                    )
                 })
                 .collect(),
             log_y: false,
-            label_every: every,
             marker: Some((
                 (d.threshold_weight / h.bin_width) - h.first as f64,
                 format!("threshold {:.2}", d.threshold_weight),
@@ -663,16 +682,19 @@ fn sizes_section(s: &mut String, d: &ReportData) {
             bars: d
                 .cluster_sizes
                 .iter()
-                .map(|&(size, n)| {
-                    (
-                        size.to_string(),
-                        n,
-                        format!("size {size}: {} clusters", int(n)),
-                    )
+                .enumerate()
+                .map(|(i, &(size, n))| {
+                    let every = d.cluster_sizes.len().div_ceil(30);
+                    let tick = if i % every == 0 {
+                        size.to_string()
+                    } else {
+                        String::new()
+                    };
+                    let tip = format!("size {size}: {} clusters", int(n));
+                    (size.to_string(), tick, n, tip)
                 })
                 .collect(),
             log_y: true,
-            label_every: d.cluster_sizes.len().div_ceil(30).max(1),
             marker: None,
         };
         s.push_str(&chart.svg());
@@ -1031,7 +1053,10 @@ mod tests {
         assert_eq!(count(sizes, r#"<rect class="bar""#), 3);
         let timings = &html[html.find(r#"id="chart-timings""#).unwrap()..];
         assert_eq!(
-            count(&timings[..timings.find("</svg>").unwrap()], r#"<g class="bar""#),
+            count(
+                &timings[..timings.find("</svg>").unwrap()],
+                r#"<g class="bar""#
+            ),
             2
         );
     }
