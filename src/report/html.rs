@@ -222,8 +222,10 @@ fn bytes(n: u64) -> String {
     }
 }
 
-const PALETTE: [&str; 8] = [
+/// Twelve distinguishable colours: the flag kinds of issue 5 fit without repeats.
+const PALETTE: [&str; 12] = [
     "#3b6fb6", "#e0823d", "#4a9d5b", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#6f7f8f",
+    "#b5a63a", "#3aa7b5", "#1f3f6e", "#f2b880",
 ];
 
 /// The SVG canvas: a fixed coordinate system scaled to the page width.
@@ -408,9 +410,26 @@ impl Rows<'_> {
                 }
             }
         }
-        let legend = kinds.len() > 1;
         let (left, right) = (250.0, 110.0);
-        let top = if legend { 42.0 } else { 14.0 };
+        // Legend entries (x, line), wrapped at the right edge; text width
+        // estimated at 7.5 units a character of 12-unit text.
+        let mut keys: Vec<(f64, usize)> = Vec::new();
+        let (mut x, mut line) = (left, 0usize);
+        for k in &kinds {
+            let w = 16.0 + 7.5 * k.chars().count() as f64 + 18.0;
+            if x + w > W - 10.0 && x > left {
+                x = left;
+                line += 1;
+            }
+            keys.push((x, line));
+            x += w;
+        }
+        let legend = kinds.len() > 1;
+        let top = if legend {
+            42.0 + 20.0 * line as f64
+        } else {
+            14.0
+        };
         let row_h = 26.0;
         let h = top + self.rows.len() as f64 * row_h + 40.0;
         let pw = W - left - right;
@@ -428,16 +447,16 @@ impl Rows<'_> {
             t = escape(self.title)
         );
         if legend {
-            let mut x = left;
-            for (i, k) in kinds.iter().enumerate() {
+            for (i, (k, &(x, line))) in kinds.iter().zip(&keys).enumerate() {
+                let y = 12.0 + 20.0 * line as f64;
                 let _ = write!(
                     s,
-                    r#"<rect class="key" x="{x:.1}" y="12" width="12" height="12" fill="{c}"/><text class="tick" x="{tx:.1}" y="22">{k}</text>"#,
+                    r#"<rect class="key" x="{x:.1}" y="{y}" width="12" height="12" fill="{c}"/><text class="tick" x="{tx:.1}" y="{ty}">{k}</text>"#,
                     c = PALETTE[i % PALETTE.len()],
                     tx = x + 16.0,
+                    ty = y + 10.0,
                     k = escape(k)
                 );
-                x += 16.0 + 7.5 * k.chars().count() as f64 + 18.0;
             }
         }
         for (r, (label, segs)) in self.rows.iter().enumerate() {
@@ -625,7 +644,7 @@ fn weights_section(s: &mut String, d: &ReportData) {
     let h = &d.weights;
     let _ = write!(
         s,
-        r#"<section id="weights"><h2>Match weights of the written pairs</h2><p class="note">Bins {} wide (log<sub>2</sub> Bayes factor); pairs right of the dashed line (weight {:.2}, probability {}) link records into clusters.</p>"#,
+        r#"<section id="weights"><h2>Match weights of the written pairs</h2><p class="note">Match weight = log<sub>2</sub> Bayes factor, in bins {} wide. Pairs right of the dashed line (weight {:.2}, probability {}) link records into clusters; hover a bar for its count.</p>"#,
         h.bin_width, d.threshold_weight, d.threshold
     );
     if h.counts.is_empty() {
@@ -745,11 +764,14 @@ fn flags_section(s: &mut String, d: &ReportData) {
     if d.flags_by_kind.is_empty() {
         s.push_str(&none("no flags were raised"));
     } else {
+        let mut by_kind = d.flags_by_kind.clone();
+        // Most frequent first; ties by name, so the order is fixed.
+        by_kind.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let chart = Rows {
             id: "chart-flags",
             title: "Flags by kind",
             value_label: "flags",
-            rows: plain_rows(&d.flags_by_kind),
+            rows: plain_rows(&by_kind),
             fmt: &|v| int(v as u64),
         };
         s.push_str(&chart.svg());
