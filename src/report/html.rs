@@ -528,16 +528,16 @@ header { background: #22313f; color: #fff; padding: 20px 28px; }
 header h1 { margin: 0 0 4px; font-size: 24px; font-weight: 600; }
 header p { margin: 0; color: #c9d3dc; }
 main { max-width: 1180px; margin: 0 auto; padding: 16px 20px 40px; }
-section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin: 16px 0; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin: 16px 0; overflow-x: auto; }
 h2 { font-size: 18px; margin: 0 0 4px; font-weight: 600; }
 p.note { color: var(--muted); margin: 0 0 10px; font-size: 14px; }
 p.none { color: var(--muted); font-style: italic; margin: 8px 0; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 10px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 10px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; background: #fbfcfd; }
 .card .v { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .card .k { color: var(--muted); font-size: 13px; }
 .card.warn .v { color: var(--warn); }
-svg.chart { width: 100%; height: auto; display: block; font-family: inherit; }
+svg.chart { width: 100%; min-width: 600px; height: auto; display: block; font-family: inherit; }
 svg .grid { stroke: #eceff2; }
 svg .axis { stroke: #8a949c; }
 svg .tick { font-size: 12px; fill: var(--muted); }
@@ -554,6 +554,7 @@ code, .id { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-
 ul.ids { margin: 0; padding: 0; list-style: none; display: flex; flex-wrap: wrap; gap: 4px 12px; }
 ul.vals { margin: 0; padding-left: 18px; }
 .more { color: var(--muted); }
+@media (max-width: 640px) { main { padding: 8px; } section { padding: 12px; } header { padding: 16px; } }
 footer { max-width: 1180px; margin: 0 auto; padding: 0 20px 30px; color: var(--muted); font-size: 13px; }
 "#;
 
