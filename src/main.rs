@@ -140,6 +140,9 @@ struct RunArgs {
     /// Reference date for future-date checks, YYYY-MM-DD (default: today).
     #[arg(long)]
     as_of: Option<String>,
+    /// List names, dates of birth and provinces in report.html (default: record ids only).
+    #[arg(long)]
+    show_values: bool,
 }
 
 #[derive(Args)]
@@ -335,6 +338,7 @@ fn run_pipeline(mode: Mode, inputs: Vec<PathBuf>, a: RunArgs, progress: &Progres
         out: a.out,
         model: a.model,
         as_of: parse_as_of(&a.as_of)?,
+        show_values: a.show_values,
     };
     // --threads sized the global pool; a config's run.threads gets its own.
     let summary = if threads != 0 && threads != rayon::current_num_threads() {
@@ -367,6 +371,7 @@ fn demo(a: DemoArgs, progress: &Progress) -> Result<()> {
         out: run_dir.clone(),
         model: None,
         as_of: Date::today(),
+        show_values: false,
     };
     let summary = pipeline::run(&opts, progress)?;
     let ev = evaluate(

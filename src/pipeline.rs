@@ -55,6 +55,8 @@ pub struct RunOptions {
     pub model: Option<PathBuf>,
     /// Reference date for "future date" checks.
     pub as_of: Date,
+    /// report.html lists names, dates of birth and provinces, not only ids.
+    pub show_values: bool,
 }
 
 /// `summary.json`.
@@ -717,6 +719,11 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         peak_rss_bytes: peak_rss_bytes(),
         threads: rayon::current_num_threads(),
     };
+    let report = crate::report::html::render(&report_data(
+        opts, &store, &pairs, &clusters, &blocker, &summary, link_w,
+    ));
+    let mut files = files;
+    files.push(write_report(&opts.out, &report)?);
     // Everything is complete under temporary names: rename all together.
     for f in files {
         f.commit()?;
@@ -728,6 +735,163 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let config_toml = config.to_toml();
     write_atomic(&opts.out.join("config.toml"), config_toml.as_bytes())?;
     Ok(summary)
+}
+
+/// The aggregates report.html shows. O(n) over records and pairs.
+fn report_data(
+    opts: &RunOptions,
+    store: &RecordStore,
+    pairs: &[ScoredPair],
+    clusters: &crate::cluster::Clusters,
+    blocker: &Blocker<'_>,
+    summary: &Summary,
+    link_w: f64,
+) -> crate::report::html::ReportData {
+    use crate::report::html::{self as h, ClusterRow, RecordValues, RuleRow};
+    // Link mode names records source:id, as clusters.parquet does.
+    let shown_id = |r: RecordId| match opts.mode {
+        Mode::Dedupe => store.record_id(r).to_owned(),
+        Mode::Link => format!("{}:{}", store.source_name(r), store.record_id(r)),
+    };
+    let roots = || (0..store.len()).filter(|&i| clusters.representative[i] as usize == i);
+    let mut top: Vec<usize> = roots().filter(|&i| clusters.size[i] > 1).collect();
+    // Largest first; equal sizes by cluster id, so the table is the same at any thread count.
+    top.sort_by(|&x, &y| {
+        let (a, b) = (RecordId(x as u32), RecordId(y as u32));
+        clusters.size[y].cmp(&clusters.size[x]).then_with(|| {
+            (store.record_id(a), store.source[x]).cmp(&(store.record_id(b), store.source[y]))
+        })
+    });
+    top.truncate(h::TOP_CLUSTERS);
+    let slot: HashMap<u32, usize> = top
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| (i as u32, k))
+        .collect();
+    let mut members: Vec<Vec<RecordId>> = vec![Vec::new(); top.len()];
+    for (i, rep) in clusters.representative.iter().enumerate() {
+        if let Some(&k) = slot.get(rep) {
+            members[k].push(RecordId(i as u32));
+        }
+    }
+    let mut shown: Vec<RecordId> = Vec::new();
+    let largest_clusters = top
+        .iter()
+        .zip(members)
+        .map(|(&rep, mut m)| {
+            m.sort_by(|&a, &b| {
+                (store.record_id(a), store.source[a.index()])
+                    .cmp(&(store.record_id(b), store.source[b.index()]))
+            });
+            m.truncate(h::MAX_MEMBERS);
+            shown.extend(&m);
+            ClusterRow {
+                cluster_id: shown_id(RecordId(rep as u32)),
+                size: u64::from(clusters.size[rep]),
+                members: m.into_iter().map(shown_id).collect(),
+            }
+        })
+        .collect();
+    let values = opts.show_values.then(|| {
+        shown
+            .iter()
+            .map(|&r| {
+                let name = store
+                    .name_entry(r)
+                    .map_or(String::new(), |n| store.names.token(n.canonical).to_owned());
+                let d = store.dob[r.index()];
+                let date_of_birth = match (d.year, d.month, d.day) {
+                    (0, _, _) => String::new(),
+                    (y, 0, _) => format!("{y:04}"),
+                    (y, m, 0) => format!("{y:04}-{m:02}"),
+                    (y, m, d) => format!("{y:04}-{m:02}-{d:02}"),
+                };
+                let code = store.province[r.index()];
+                let province = match code {
+                    0 => String::new(),
+                    c if c >= 1000 => crate::normalize::province::unit(
+                        crate::normalize::province::UnitId(c - 1000),
+                    )
+                    .map_or(String::new(), |u| u.name.to_owned()),
+                    c => crate::normalize::province::by_code(c)
+                        .map_or(String::new(), |p| p.name.to_owned()),
+                };
+                let v = RecordValues {
+                    name,
+                    date_of_birth,
+                    province,
+                };
+                (shown_id(r), v)
+            })
+            .collect()
+    });
+    h::ReportData {
+        mode: match opts.mode {
+            Mode::Dedupe => "dedupe",
+            Mode::Link => "link",
+        }
+        .to_owned(),
+        inputs: opts
+            .inputs
+            .iter()
+            .map(|p| {
+                p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            })
+            .collect(),
+        records_per_input: summary.records_per_input.clone(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        as_of: format!(
+            "{:04}-{:02}-{:02}",
+            opts.as_of.year, opts.as_of.month, opts.as_of.day
+        ),
+        records: summary.records,
+        candidate_pairs: summary.candidate_pairs,
+        pairs_written: summary.pairs_written,
+        matching_pairs: summary.matching_pairs,
+        clusters: summary.clusters,
+        clusters_with_duplicates: summary.clusters_with_duplicates,
+        largest_cluster: summary.largest_cluster,
+        threshold: summary.threshold,
+        threshold_weight: link_w,
+        weights: h::Histogram::from_weights(pairs.iter().map(|p| p.weight), link_w),
+        cluster_sizes: h::size_distribution(roots().map(|i| u64::from(clusters.size[i]))),
+        rules: blocker
+            .stats
+            .iter()
+            .map(|s| RuleRow {
+                rule: s.rule.clone(),
+                new_pairs: s.new_pairs,
+                pairs_in_blocks: s.pairs_in_blocks,
+                oversized_blocks: s.oversized_blocks,
+                oversized_records: s.oversized_records,
+            })
+            .collect(),
+        stage_seconds: summary.stage_seconds.clone(),
+        total_seconds: summary.total_seconds,
+        peak_rss_bytes: summary.peak_rss_bytes,
+        threads: summary.threads,
+        largest_clusters,
+        // Filled from the flags stage when it lands (issue 5, parts 1-3).
+        flags_by_kind: Vec::new(),
+        flags_by_province: Vec::new(),
+        conflicts: Vec::new(),
+        values,
+    }
+}
+
+fn write_report(out: &Path, html: &str) -> Result<AtomicFile> {
+    use std::io::Write as _;
+    let dest = out.join("report.html");
+    let f = AtomicFile::create(&dest)?;
+    let mut w = f.writer()?;
+    w.write_all(html.as_bytes())
+        .map_err(|e| Error::io(&dest, e))?;
+    w.flush().map_err(|e| Error::io(&dest, e))?;
+    drop(w);
+    Ok(f)
 }
 
 fn write_pairs(
