@@ -264,12 +264,22 @@ impl TfTables {
 }
 
 /// Scores pairs: weights by table lookup, term-frequency on exact levels.
+///
+/// The name is counted once. `full_name` and `given_name` + `family_name`
+/// are two views of the same evidence (an exact full name implies exact
+/// parts), and adding all three triple-counts name agreement: a namesake born
+/// the same day then outweighs a different ID number. The pair's name
+/// evidence is the larger of the two views — the full name sees the middle
+/// name and word order, the parts see a typo or a regional variant in one
+/// part — and the other view's weights are reported as 0.
 pub struct Scorer<'a> {
     store: &'a RecordStore,
     cmps: &'a [Comparison],
     table: Vec<f64>,
     prior: f64,
     tf: TfTables,
+    /// Indices of the full-name, given-name and family-name comparisons.
+    name_views: Option<(usize, usize, usize)>,
 }
 
 impl<'a> Scorer<'a> {
@@ -280,11 +290,12 @@ impl<'a> Scorer<'a> {
             table: model.weight_table(),
             prior: model.prior_weight,
             tf: TfTables::new(store, cmps, model, tf),
+            name_views: name_views(cmps),
         }
     }
 
     /// The weight of comparison `i` at level `l` for the pair.
-    pub fn level_weight(&self, i: usize, l: u8, a: RecordId) -> f64 {
+    fn level_weight(&self, i: usize, l: u8, a: RecordId) -> f64 {
         if let (Some(t), Some(tl)) = (&self.tf.tables[i], self.cmps[i].tf_level) {
             if l == tl {
                 let code = tf_code(self.store, self.cmps[i].field, a);
@@ -296,14 +307,41 @@ impl<'a> Scorer<'a> {
         self.table[i * 16 + l as usize]
     }
 
+    /// The counted weight of each comparison for a pair with pattern `p`
+    /// (`a` is the pair's left record, whose value the term-frequency
+    /// adjustment looks up). The match weight is the prior plus their sum.
+    pub fn weights(&self, p: Pattern, a: RecordId) -> [f64; 16] {
+        let mut w = [0.0; 16];
+        for (i, x) in w.iter_mut().enumerate().take(self.cmps.len()) {
+            *x = self.level_weight(i, level(p, i), a);
+        }
+        if let Some((full, given, family)) = self.name_views {
+            // A disagreeing full name ("other") says less than the parts
+            // do: they tell a typo in one part from a different given name.
+            if w[full] > 0.0 && w[full] >= w[given] + w[family] {
+                w[given] = 0.0;
+                w[family] = 0.0;
+            } else {
+                w[full] = 0.0;
+            }
+        }
+        w
+    }
+
     pub fn score(&self, a: RecordId, b: RecordId) -> (Pattern, f64) {
         let p = compare(self.store, self.cmps, a, b);
-        let mut w = self.prior;
-        for i in 0..self.cmps.len() {
-            w += self.level_weight(i, level(p, i), a);
-        }
+        let w = self.prior + self.weights(p, a).iter().sum::<f64>();
         (p, w)
     }
+}
+
+fn name_views(cmps: &[Comparison]) -> Option<(usize, usize, usize)> {
+    let find = |f: Field| cmps.iter().position(|c| c.field == f);
+    Some((
+        find(Field::FullName)?,
+        find(Field::Given)?,
+        find(Field::Family)?,
+    ))
 }
 
 fn timed<T>(
@@ -406,11 +444,13 @@ fn train(
     mode: Mode,
 ) -> Model {
     let m = &config.model;
-    let u = estimate_u(store, cmps, mode, m.u_sample_pairs, m.seed);
+    let mut u = estimate_u(store, cmps, mode, m.u_sample_pairs, m.seed);
     let per_session = (m.em_sample_pairs / blocker.rules.len().max(1) as u64).max(1000);
     let mut sums: Vec<Vec<f64>> = cmps.iter().map(|c| vec![0.0; c.levels.len()]).collect();
     let mut sessions_per_cmp = vec![0u32; cmps.len()];
     let mut match_estimates: Vec<(usize, f64)> = Vec::new();
+    // (comparison, non-matching pairs that agree exactly) from single-key rules.
+    let mut exact_non_matches: Vec<(usize, f64)> = Vec::new();
     let mut em_pairs = 0;
     let mut iterations = 0;
     let mut converged = true;
@@ -477,6 +517,7 @@ fn train(
             };
             if let Some(i) = top {
                 match_estimates.push((i, r.lambda * pairs_in_rule as f64));
+                exact_non_matches.push((i, (1.0 - r.lambda) * pairs_in_rule as f64));
             }
         }
     }
@@ -526,6 +567,18 @@ fn train(
         estimates.iter().sum::<f64>() / estimates.len() as f64
     };
     let lambda = (matches / all_pairs.max(1.0)).clamp(1e-12, 0.5);
+    // Random sampling cannot see agreements rarer than 1 in `u_sample_pairs`:
+    // exact ID agreement between different people is ~1e-9, but the sample's
+    // floor is ~5e-7, which costs an exact ID match 6 bits of evidence. A
+    // single-key rule's blocks hold *every* pair that agrees exactly, and its
+    // EM session says which share of them are not matches, so u(exact) =
+    // non-matching agreeing pairs / all pairs, counted instead of sampled.
+    for &(i, non_matches) in &exact_non_matches {
+        let counted = non_matches.max(1.0) / all_pairs.max(1.0);
+        if sessions_per_cmp[i] > 0 && counted < u[i][1] {
+            u[i][1] = counted;
+        }
+    }
     let r = crate::model::EmResult {
         m: m_est,
         lambda,
@@ -950,10 +1003,11 @@ fn write_pairs(
             weight.append_value(p.weight);
             prob.append_value(probability(p.weight));
             rule.append_value(&blocker.rules[p.rule as usize].name);
+            let weights = scorer.weights(p.pattern, p.a);
             for (i, c) in cmps.iter().enumerate() {
                 let l = level(p.pattern, i);
                 lv[i].append_value(c.levels[l as usize]);
-                wt[i].append_value(scorer.level_weight(i, l, p.a));
+                wt[i].append_value(weights[i]);
             }
         }
         let mut cols: Vec<ArrayRef> = vec![Arc::new(left.finish()), Arc::new(right.finish())];
@@ -1129,14 +1183,13 @@ pub fn explain(run_dir: &Path, id1: &str, id2: &str) -> Result<String> {
         "{:<16} {:<28} {:>8.2}",
         "(prior)", "", model.prior_weight
     );
+    let weights = scorer.weights(p, a);
     for (i, c) in cmps.iter().enumerate() {
         let l = level(p, i);
         let _ = writeln!(
             s,
             "{:<16} {:<28} {:>8.2}",
-            c.name,
-            c.levels[l as usize],
-            scorer.level_weight(i, l, a)
+            c.name, c.levels[l as usize], weights[i]
         );
     }
     let _ = writeln!(
