@@ -13,11 +13,10 @@
 //! hold different ID numbers. [`conflict_aware_components`] adds the matching
 //! pairs greedily, strongest first (weight descending, ties by record
 //! indices), and refuses a union when the merged cluster would hold two
-//! valid 12-digit ID numbers that *conflict*: they differ in four or more
-//! digit positions ([`CONFLICT_DIGITS`]). Fewer differences are typing slips
-//! of one number — and two independent slips of one number (a wrong digit in
-//! one record, a transposition in another) differ from each other in up to
-//! three positions, so the rule must tolerate three.
+//! valid 12-digit ID numbers that *conflict*: more than two slips apart
+//! ([`id_slips`]: wrong digits and swapped adjacent digits). One slip is the
+//! same number mistyped, and two records of one person can each carry an
+//! independent slip, so two slips must still be tolerated.
 //! The refused pairs are the cut, reported as `conflict_cut` flags. A 9-digit
 //! CMND never conflicts: people hold a CMND beside their 12-digit number.
 //! Strongest first keeps each person's best-supported records together and
@@ -102,24 +101,41 @@ pub fn connected_components(
 }
 
 /// True when two valid 12-digit ID numbers cannot be one person's number
-/// mistyped: they differ in [`CONFLICT_DIGITS`] or more digit positions.
+/// mistyped: more than [`MAX_SLIPS`] slips (a wrong digit or two adjacent
+/// digits swapped) apart.
 pub fn ids_conflict(x: u64, y: u64) -> bool {
-    let (mut a, mut b, mut differ) = (x, y, 0);
-    for _ in 0..12 {
-        differ += u32::from(a % 10 != b % 10);
-        a /= 10;
-        b /= 10;
-    }
-    differ >= CONFLICT_DIGITS
+    id_slips(x, y) > MAX_SLIPS
 }
 
-/// Two slips (a wrong digit and a transposed pair) change at most three
-/// positions, so records of one person typed twice independently stay
-/// compatible. Two different people's numbers differ at least in the
-/// 6-digit serial: people of the same province, sex and birth year (twins)
-/// have random serials, which differ in four or more of the six positions
-/// with probability 1 − 0.016.
-pub const CONFLICT_DIGITS: u32 = 4;
+/// Two records of one person may each carry one independent slip of the
+/// number (a wrong digit in one, a transposition in the other), so they can
+/// be two slips apart. Two people's numbers differ at least in the random
+/// 6-digit serial, which is within two slips of another serial with
+/// probability about 0.0013 — twins (same province, sex and year) conflict.
+pub const MAX_SLIPS: u32 = 2;
+
+/// The fewest substitutions and adjacent transpositions turning the
+/// 12-digit number `x` into `y` (optimal string alignment distance without
+/// insertions or deletions, which a fixed-length number cannot have).
+pub fn id_slips(x: u64, y: u64) -> u32 {
+    let digits = |mut v: u64| {
+        let mut d = [0u8; 12];
+        for slot in d.iter_mut().rev() {
+            *slot = (v % 10) as u8;
+            v /= 10;
+        }
+        d
+    };
+    let (a, b) = (digits(x), digits(y));
+    let mut dist = [0u32; 13];
+    for i in 1..=12 {
+        dist[i] = dist[i - 1] + u32::from(a[i - 1] != b[i - 1]);
+        if i >= 2 && a[i - 1] != a[i - 2] && a[i - 1] == b[i - 2] && a[i - 2] == b[i - 1] {
+            dist[i] = dist[i].min(dist[i - 2] + 1);
+        }
+    }
+    dist[12]
+}
 
 /// One matching pair with its match weight.
 #[derive(Clone, Copy, Debug, PartialEq)]
