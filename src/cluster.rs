@@ -234,4 +234,121 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.representative, vec![0, 0, 2, 0, 2]);
     }
+
+    const X: u64 = 1_080_123_401; // 001080123401
+    const Y: u64 = 1_080_765_409; // 001080765409: serial differs in four digits
+
+    #[test]
+    fn slips_by_hand() {
+        assert_eq!(id_slips(X, X), 0);
+        assert_eq!(id_slips(X, 1_080_123_402), 1); // last digit
+        assert_eq!(id_slips(X, 1_080_213_401), 1); // 12 → 21
+        assert_eq!(id_slips(X, 1_080_213_409), 2); // swap and a digit
+        assert_eq!(id_slips(X, Y), 4);
+        // 0 → 1 at the front (leading zeros count as digits).
+        assert_eq!(id_slips(X, 101_080_123_401), 1);
+        assert!(!ids_conflict(X, 1_080_213_409));
+        assert!(ids_conflict(X, Y));
+    }
+
+    fn wp(a: u32, b: u32, weight: f64) -> WeightedPair {
+        WeightedPair {
+            a: RecordId(a),
+            b: RecordId(b),
+            weight,
+        }
+    }
+
+    fn ids(v: &[Option<u64>]) -> impl Fn(u32) -> Option<u64> + '_ {
+        |i| v[i as usize]
+    }
+
+    #[test]
+    fn the_weakest_link_of_a_conflicting_chain_is_cut() {
+        // 0 holds X, 2 holds Y, 1 has no number and matches both.
+        let v = [Some(X), None, Some(Y)];
+        let r =
+            conflict_aware_components(3, &[wp(0, 1, 12.0), wp(1, 2, 11.0)], ids(&v), |a, b| a < b);
+        assert_eq!(r.clusters.representative, vec![0, 0, 2]);
+        assert_eq!(r.cut, vec![wp(1, 2, 11.0)]);
+        // The other link weaker: 1 goes with 2.
+        let r =
+            conflict_aware_components(3, &[wp(0, 1, 11.0), wp(1, 2, 12.0)], ids(&v), |a, b| a < b);
+        assert_eq!(r.clusters.representative, vec![0, 1, 1]);
+        assert_eq!(r.cut, vec![wp(0, 1, 11.0)]);
+        // Plain components would have joined all three.
+        let plain = connected_components(
+            3,
+            [(RecordId(0), RecordId(1)), (RecordId(1), RecordId(2))],
+            |a, b| a < b,
+        );
+        assert_eq!(plain.representative, vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn slips_of_one_number_stay_together() {
+        // X, X with one wrong digit, X with a swap: each pair at most two slips apart.
+        let v = [Some(X), Some(1_080_123_402), Some(1_080_213_401), Some(X)];
+        let pairs = [
+            wp(0, 1, 20.0),
+            wp(0, 2, 20.0),
+            wp(1, 2, 15.0),
+            wp(2, 3, 15.0),
+        ];
+        let r = conflict_aware_components(4, &pairs, ids(&v), |a, b| a < b);
+        assert_eq!(r.clusters.representative, vec![0, 0, 0, 0]);
+        assert!(r.cut.is_empty());
+    }
+
+    #[test]
+    fn ties_are_broken_by_record_indices() {
+        let v = [Some(X), None, Some(Y)];
+        let r =
+            conflict_aware_components(3, &[wp(1, 2, 10.0), wp(0, 1, 10.0)], ids(&v), |a, b| a < b);
+        // (0, 1) sorts before (1, 2) at equal weight, so (1, 2) is cut.
+        assert_eq!(r.cut, vec![wp(1, 2, 10.0)]);
+    }
+
+    proptest::proptest! {
+        /// Conflict-aware clusters partition the records, refine the plain
+        /// components, never hold conflicting numbers, and do not depend on
+        /// the order of the pairs.
+        #[test]
+        fn conflict_aware_invariants(
+            n in 2usize..24,
+            raw in proptest::collection::vec((0u32..24, 0u32..24, 0u8..8), 0..60),
+            idv in proptest::collection::vec(0u8..5, 24),
+        ) {
+            // Numbers: none, X, X one digit off, Y, Y one digit off.
+            let pool = [None, Some(X), Some(X + 1), Some(Y), Some(Y + 1)];
+            let v: Vec<Option<u64>> = idv.iter().take(n).map(|&k| pool[k as usize]).collect();
+            let pairs: Vec<WeightedPair> = raw
+                .iter()
+                .filter(|&&(a, b, _)| (a as usize) < n && (b as usize) < n && a < b)
+                .map(|&(a, b, w)| wp(a, b, 10.0 + f64::from(w)))
+                .collect();
+            let r = conflict_aware_components(n, &pairs, ids(&v), |a, b| a < b);
+            let mut reversed = pairs.clone();
+            reversed.reverse();
+            let r2 = conflict_aware_components(n, &reversed, ids(&v), |a, b| a < b);
+            proptest::prop_assert_eq!(&r.clusters, &r2.clusters);
+            let plain = connected_components(n, pairs.iter().map(|p| (p.a, p.b)), |a, b| a < b);
+            for i in 0..n {
+                for j in 0..n {
+                    let (ci, cj) = (r.clusters.representative[i], r.clusters.representative[j]);
+                    if ci == cj {
+                        proptest::prop_assert_eq!(plain.representative[i], plain.representative[j]);
+                        if let (Some(x), Some(y)) = (v[i], v[j]) {
+                            proptest::prop_assert!(!ids_conflict(x, y));
+                        }
+                    }
+                }
+                let size = r.clusters.representative.iter().filter(|&&c| c == r.clusters.representative[i]).count();
+                proptest::prop_assert_eq!(r.clusters.size[i] as usize, size);
+            }
+            for p in &r.cut {
+                proptest::prop_assert_ne!(r.clusters.representative[p.a.index()], r.clusters.representative[p.b.index()]);
+            }
+        }
+    }
 }
