@@ -469,3 +469,40 @@ pub fn write_flags(
     }
     w.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_listed_once_in_file_order() {
+        let mut sorted = FlagKind::ALL.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, FlagKind::ALL.to_vec());
+        let names: std::collections::BTreeSet<&str> =
+            FlagKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), FlagKind::ALL.len());
+        let pairs: Vec<&str> = FlagKind::ALL
+            .iter()
+            .filter(|k| k.is_pair())
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(pairs, ["shared_id", "multiple_ids", "conflict_cut"]);
+    }
+
+    #[test]
+    fn missing_field_details_follow_the_bits() {
+        // bit 1 name, bit 2 date of birth, bit 4 ID number.
+        assert_eq!(MISSING_FIELDS[1], "name");
+        assert_eq!(MISSING_FIELDS[2 | 4], "date_of_birth+citizen_id");
+        assert_eq!(MISSING_FIELDS[1 | 2 | 4], "name+date_of_birth+citizen_id");
+    }
+
+    #[test]
+    fn province_names_by_code() {
+        assert_eq!(province_name(0), "unknown");
+        assert_eq!(province_name(1), "Hà Nội");
+        assert_eq!(province_name(79), "Hồ Chí Minh");
+        assert_eq!(province_name(999), "code 999");
+    }
+}
