@@ -265,6 +265,9 @@ fn personal_ids_by<K: Ord + Copy + Send + Sync>(
     v
 }
 
+/// (cluster representative, source, record) of one ID-number group.
+type Entry = (u32, u8, RecordId);
+
 fn shared_id(store: &RecordStore, input: &FlagInput<'_>, flags: &mut Vec<Flag>) {
     let rep = &input.clusters.representative;
     let ids = personal_ids_by(store, |_| Some(()));
@@ -283,7 +286,7 @@ fn shared_id(store: &RecordStore, input: &FlagInput<'_>, flags: &mut Vec<Flag>) 
         }
         // One entry per (cluster, source): its first record in key order
         // (the group is in key order and the sort is stable).
-        let mut entries: Vec<(u32, u8, RecordId)> = group
+        let mut entries: Vec<Entry> = group
             .iter()
             .map(|&(_, _, r)| (rep[r.index()], store.source[r.index()], r))
             .collect();
@@ -293,7 +296,7 @@ fn shared_id(store: &RecordStore, input: &FlagInput<'_>, flags: &mut Vec<Flag>) 
         // Candidate partners: per register (or overall in dedupe mode) the
         // first two entries of distinct clusters; one of them is always in
         // another cluster than the entry at hand.
-        let mut firsts: Vec<(Option<u8>, Vec<(u32, u8, RecordId)>)> = Vec::new();
+        let mut firsts: Vec<(Option<u8>, Vec<Entry>)> = Vec::new();
         for &e in &entries {
             let slot = input.cross_source_only.then_some(e.1);
             let i = match firsts.iter().position(|f| f.0 == slot) {
