@@ -249,8 +249,8 @@ fn record_flags(store: &RecordStore) -> Vec<Flag> {
     flags
 }
 
-/// Records with a valid 12-digit ID number, grouped by (group key, number,
-/// record key): the runs of equal `group` then `value`.
+/// Records with a valid 12-digit ID number, sorted by (group key, number,
+/// record index): the runs of equal `group` then `value`.
 fn personal_ids_by<K: Ord + Copy + Send + Sync>(
     store: &RecordStore,
     group: impl Fn(RecordId) -> Option<K> + Sync,
@@ -261,7 +261,9 @@ fn personal_ids_by<K: Ord + Copy + Send + Sync>(
         .filter(|r| store.cid[r.index()].kind == Cid::PERSONAL)
         .filter_map(|r| group(r).map(|g| (g, store.cid[r.index()].value, r)))
         .collect();
-    v.par_sort_unstable_by(|x, y| (x.0, x.1, key(store, x.2)).cmp(&(y.0, y.1, key(store, y.2))));
+    // Integer keys only: record-key order is restored within each (small)
+    // run by the callers.
+    v.par_sort_unstable();
     v
 }
 
@@ -284,13 +286,12 @@ fn shared_id(store: &RecordStore, input: &FlagInput<'_>, flags: &mut Vec<Flag>) 
         {
             continue;
         }
-        // One entry per (cluster, source): its first record in key order
-        // (the group is in key order and the sort is stable).
+        // One entry per (cluster, source): its first record in key order.
         let mut entries: Vec<Entry> = group
             .iter()
             .map(|&(_, _, r)| (rep[r.index()], store.source[r.index()], r))
             .collect();
-        entries.sort_by_key(|e| (e.0, e.1));
+        entries.sort_by(|x, y| (x.0, x.1, key(store, x.2)).cmp(&(y.0, y.1, key(store, y.2))));
         entries.dedup_by_key(|e| (e.0, e.1));
         entries.sort_by(|x, y| key(store, x.2).cmp(&key(store, y.2)));
         // Candidate partners: per register (or overall in dedupe mode) the
@@ -339,24 +340,36 @@ fn multiple_ids(store: &RecordStore, clusters: &Clusters, flags: &mut Vec<Flag>)
     while start < ids.len() {
         let cluster = ids[start].0;
         let end = start + ids[start..].iter().take_while(|x| x.0 == cluster).count();
-        let (_, first_value, first) = ids[start];
-        let mut last = first_value;
-        for &(_, value, r) in &ids[start..end] {
-            if value != last {
-                last = value;
-                let (a, b) = ordered(store, first, r);
-                flags.push(Flag {
-                    kind: FlagKind::MultipleIds,
-                    record: a,
-                    other: Some(b),
-                    detail: match compare_cid(store.cid[first.index()], store.cid[r.index()]) {
-                        CID_ONE_DIGIT | CID_TRANSPOSITION => "one_digit_apart",
-                        _ => "different_ids",
-                    },
-                });
-            }
+        // Per distinct number (ascending), the first record holding it.
+        let mut holders: Vec<RecordId> = Vec::new();
+        let mut i = start;
+        while i < end {
+            let value = ids[i].1;
+            let run = ids[i..end].iter().take_while(|x| x.1 == value).count();
+            let first = ids[i..i + run]
+                .iter()
+                .map(|x| x.2)
+                .min_by(|&a, &b| key(store, a).cmp(&key(store, b)))
+                .expect("a run holds at least one record");
+            holders.push(first);
+            i += run;
         }
         start = end;
+        let Some((&first, others)) = holders.split_first() else {
+            continue;
+        };
+        for &r in others {
+            let (a, b) = ordered(store, first, r);
+            flags.push(Flag {
+                kind: FlagKind::MultipleIds,
+                record: a,
+                other: Some(b),
+                detail: match compare_cid(store.cid[first.index()], store.cid[r.index()]) {
+                    CID_ONE_DIGIT | CID_TRANSPOSITION => "one_digit_apart",
+                    _ => "different_ids",
+                },
+            });
+        }
     }
 }
 
