@@ -1,9 +1,29 @@
-//! Clustering: connected components of the pairs at or above the threshold.
+//! Clustering: connected components of the pairs at or above the threshold,
+//! optionally conflict-aware.
 //!
 //! Union–find with path halving and union by size: O(n + e·α(n)). The
 //! partition does not depend on the order of the edges, and cluster ids are
 //! chosen from the members (the smallest record id), so the output is the same
 //! at any thread count.
+//!
+//! # Conflict-aware clustering
+//! Plain components let a chain of pairs join two people: twin A matches
+//! A' (A's record without an ID number), A' matches twin B on family name,
+//! date of birth and address, and A and B end in one cluster although they
+//! hold different ID numbers. [`conflict_aware_components`] adds the matching
+//! pairs greedily, strongest first (weight descending, ties by record
+//! indices), and refuses a union when the merged cluster would hold two
+//! valid 12-digit ID numbers that *conflict*: more than two slips apart
+//! ([`id_slips`]: wrong digits and swapped adjacent digits). One slip is the
+//! same number mistyped, and two records of one person can each carry an
+//! independent slip, so two slips must still be tolerated.
+//! The refused pairs are the cut, reported as `conflict_cut` flags. A 9-digit
+//! CMND never conflicts: people hold a CMND beside their 12-digit number.
+//! Strongest first keeps each person's best-supported records together and
+//! cuts the weakest link of a conflicting chain. Cost: O(e log e) for the
+//! sort plus O(e · k²) for the checks, k the number of distinct IDs in the
+//! two clusters (almost always ≤ 2). The input order of the pairs does not
+//! matter, so the result is thread-count independent.
 
 use crate::store::RecordId;
 
@@ -80,6 +100,117 @@ pub fn connected_components(
     }
 }
 
+/// True when two valid 12-digit ID numbers cannot be one person's number
+/// mistyped: more than [`MAX_SLIPS`] slips (a wrong digit or two adjacent
+/// digits swapped) apart.
+pub fn ids_conflict(x: u64, y: u64) -> bool {
+    id_slips(x, y) > MAX_SLIPS
+}
+
+/// Two records of one person may each carry one independent slip of the
+/// number (a wrong digit in one, a transposition in the other), so they can
+/// be two slips apart. Two people's numbers differ at least in the random
+/// 6-digit serial, which is within two slips of another serial with
+/// probability about 0.0013 — twins (same province, sex and year) conflict.
+pub const MAX_SLIPS: u32 = 2;
+
+/// The fewest substitutions and adjacent transpositions turning the
+/// 12-digit number `x` into `y` (optimal string alignment distance without
+/// insertions or deletions, which a fixed-length number cannot have).
+pub fn id_slips(x: u64, y: u64) -> u32 {
+    let digits = |mut v: u64| {
+        let mut d = [0u8; 12];
+        for slot in d.iter_mut().rev() {
+            *slot = (v % 10) as u8;
+            v /= 10;
+        }
+        d
+    };
+    let (a, b) = (digits(x), digits(y));
+    let mut dist = [0u32; 13];
+    for i in 1..=12 {
+        dist[i] = dist[i - 1] + u32::from(a[i - 1] != b[i - 1]);
+        if i >= 2 && a[i - 1] != a[i - 2] && a[i - 1] == b[i - 2] && a[i - 2] == b[i - 1] {
+            dist[i] = dist[i].min(dist[i - 2] + 1);
+        }
+    }
+    dist[12]
+}
+
+/// One matching pair with its match weight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WeightedPair {
+    pub a: RecordId,
+    pub b: RecordId,
+    pub weight: f64,
+}
+
+/// Clusters and the pairs refused because they would have joined
+/// conflicting ID numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictAware {
+    pub clusters: Clusters,
+    /// Refused pairs, in the order they were considered (strongest first).
+    pub cut: Vec<WeightedPair>,
+}
+
+/// Conflict-aware connected components (see the module documentation).
+/// `personal_id(i)` is record `i`'s valid 12-digit ID number, if any;
+/// `less` names each cluster by its first member, as in
+/// [`connected_components`].
+pub fn conflict_aware_components(
+    n: usize,
+    pairs: &[WeightedPair],
+    personal_id: impl Fn(u32) -> Option<u64>,
+    less: impl Fn(u32, u32) -> bool,
+) -> ConflictAware {
+    let mut order: Vec<&WeightedPair> = pairs.iter().collect();
+    order.sort_unstable_by(|x, y| {
+        y.weight
+            .total_cmp(&x.weight)
+            .then((x.a, x.b).cmp(&(y.a, y.b)))
+    });
+    let mut uf = UnionFind::new(n);
+    // Distinct IDs per root, only for clusters that grew beyond one record;
+    // a singleton's IDs are its own. Sparse so 100 M records cost nothing.
+    let mut ids: std::collections::HashMap<u32, Vec<u64>> = std::collections::HashMap::new();
+    let ids_of = |root: u32, ids: &std::collections::HashMap<u32, Vec<u64>>| -> Vec<u64> {
+        match ids.get(&root) {
+            Some(v) => v.clone(),
+            None => personal_id(root).into_iter().collect(),
+        }
+    };
+    let mut cut = Vec::new();
+    let mut edges = Vec::with_capacity(pairs.len());
+    for p in order {
+        let (ra, rb) = (uf.find(p.a.0), uf.find(p.b.0));
+        if ra == rb {
+            continue;
+        }
+        let (xa, xb) = (ids_of(ra, &ids), ids_of(rb, &ids));
+        if xa
+            .iter()
+            .any(|&x| xb.iter().any(|&y| x != y && ids_conflict(x, y)))
+        {
+            cut.push(*p);
+            continue;
+        }
+        ids.remove(&ra);
+        ids.remove(&rb);
+        uf.union(ra, rb);
+        let mut merged = xa;
+        merged.extend(xb);
+        merged.sort_unstable();
+        merged.dedup();
+        ids.insert(uf.find(ra), merged);
+        edges.push((p.a, p.b));
+    }
+    ConflictAware {
+        clusters: connected_components(n, edges, less),
+        cut,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +233,122 @@ mod tests {
         let b = connected_components(5, e2, |a, b| a < b);
         assert_eq!(a, b);
         assert_eq!(a.representative, vec![0, 0, 2, 0, 2]);
+    }
+
+    const X: u64 = 1_080_123_401; // 001080123401
+    const Y: u64 = 1_080_765_409; // 001080765409: serial differs in four digits
+
+    #[test]
+    fn slips_by_hand() {
+        assert_eq!(id_slips(X, X), 0);
+        assert_eq!(id_slips(X, 1_080_123_402), 1); // last digit
+        assert_eq!(id_slips(X, 1_080_213_401), 1); // 12 → 21
+        assert_eq!(id_slips(X, 1_080_213_409), 2); // swap and a digit
+        assert_eq!(id_slips(X, Y), 4);
+        // 0 → 1 at the front (leading zeros count as digits).
+        assert_eq!(id_slips(X, 101_080_123_401), 1);
+        assert!(!ids_conflict(X, 1_080_213_409));
+        assert!(ids_conflict(X, Y));
+    }
+
+    fn wp(a: u32, b: u32, weight: f64) -> WeightedPair {
+        WeightedPair {
+            a: RecordId(a),
+            b: RecordId(b),
+            weight,
+        }
+    }
+
+    fn ids(v: &[Option<u64>]) -> impl Fn(u32) -> Option<u64> + '_ {
+        |i| v[i as usize]
+    }
+
+    #[test]
+    fn the_weakest_link_of_a_conflicting_chain_is_cut() {
+        // 0 holds X, 2 holds Y, 1 has no number and matches both.
+        let v = [Some(X), None, Some(Y)];
+        let r =
+            conflict_aware_components(3, &[wp(0, 1, 12.0), wp(1, 2, 11.0)], ids(&v), |a, b| a < b);
+        assert_eq!(r.clusters.representative, vec![0, 0, 2]);
+        assert_eq!(r.cut, vec![wp(1, 2, 11.0)]);
+        // The other link weaker: 1 goes with 2.
+        let r =
+            conflict_aware_components(3, &[wp(0, 1, 11.0), wp(1, 2, 12.0)], ids(&v), |a, b| a < b);
+        assert_eq!(r.clusters.representative, vec![0, 1, 1]);
+        assert_eq!(r.cut, vec![wp(0, 1, 11.0)]);
+        // Plain components would have joined all three.
+        let plain = connected_components(
+            3,
+            [(RecordId(0), RecordId(1)), (RecordId(1), RecordId(2))],
+            |a, b| a < b,
+        );
+        assert_eq!(plain.representative, vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn slips_of_one_number_stay_together() {
+        // X, X with one wrong digit, X with a swap: each pair at most two slips apart.
+        let v = [Some(X), Some(1_080_123_402), Some(1_080_213_401), Some(X)];
+        let pairs = [
+            wp(0, 1, 20.0),
+            wp(0, 2, 20.0),
+            wp(1, 2, 15.0),
+            wp(2, 3, 15.0),
+        ];
+        let r = conflict_aware_components(4, &pairs, ids(&v), |a, b| a < b);
+        assert_eq!(r.clusters.representative, vec![0, 0, 0, 0]);
+        assert!(r.cut.is_empty());
+    }
+
+    #[test]
+    fn ties_are_broken_by_record_indices() {
+        let v = [Some(X), None, Some(Y)];
+        let r =
+            conflict_aware_components(3, &[wp(1, 2, 10.0), wp(0, 1, 10.0)], ids(&v), |a, b| a < b);
+        // (0, 1) sorts before (1, 2) at equal weight, so (1, 2) is cut.
+        assert_eq!(r.cut, vec![wp(1, 2, 10.0)]);
+    }
+
+    proptest::proptest! {
+        /// Conflict-aware clusters partition the records, refine the plain
+        /// components, never hold conflicting numbers, and do not depend on
+        /// the order of the pairs.
+        #[test]
+        fn conflict_aware_invariants(
+            n in 2usize..24,
+            raw in proptest::collection::vec((0u32..24, 0u32..24, 0u8..8), 0..60),
+            idv in proptest::collection::vec(0u8..5, 24),
+        ) {
+            // Numbers: none, X, X one digit off, Y, Y one digit off.
+            let pool = [None, Some(X), Some(X + 1), Some(Y), Some(Y + 1)];
+            let v: Vec<Option<u64>> = idv.iter().take(n).map(|&k| pool[k as usize]).collect();
+            let pairs: Vec<WeightedPair> = raw
+                .iter()
+                .filter(|&&(a, b, _)| (a as usize) < n && (b as usize) < n && a < b)
+                .map(|&(a, b, w)| wp(a, b, 10.0 + f64::from(w)))
+                .collect();
+            let r = conflict_aware_components(n, &pairs, ids(&v), |a, b| a < b);
+            let mut reversed = pairs.clone();
+            reversed.reverse();
+            let r2 = conflict_aware_components(n, &reversed, ids(&v), |a, b| a < b);
+            proptest::prop_assert_eq!(&r.clusters, &r2.clusters);
+            let plain = connected_components(n, pairs.iter().map(|p| (p.a, p.b)), |a, b| a < b);
+            for i in 0..n {
+                for j in 0..n {
+                    let (ci, cj) = (r.clusters.representative[i], r.clusters.representative[j]);
+                    if ci == cj {
+                        proptest::prop_assert_eq!(plain.representative[i], plain.representative[j]);
+                        if let (Some(x), Some(y)) = (v[i], v[j]) {
+                            proptest::prop_assert!(!ids_conflict(x, y));
+                        }
+                    }
+                }
+                let size = r.clusters.representative.iter().filter(|&&c| c == r.clusters.representative[i]).count();
+                proptest::prop_assert_eq!(r.clusters.size[i] as usize, size);
+            }
+            for p in &r.cut {
+                proptest::prop_assert_ne!(r.clusters.representative[p.a.index()], r.clusters.representative[p.b.index()]);
+            }
+        }
     }
 }

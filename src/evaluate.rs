@@ -39,6 +39,31 @@
 //! - Exact clusters: true persons whose records form exactly one predicted
 //!   cluster, nothing more, nothing less; the share is over true persons.
 //!
+//! # Flags (`--flags DIR/flags.parquet`)
+//! Two flag kinds of `dinhdanh dedupe` / `link` have a counterpart in the
+//! generator's truth (see `generate::corrupt`):
+//! - `shared_id` against `id_borrowed` (a record carrying another person's
+//!   12-digit number). A flag (pair) is *correct* when its two records
+//!   belong to different persons and at least one carries `id_borrowed`.
+//!   Precision = correct flags / flags. Recall = `id_borrowed` records named
+//!   in at least one correct flag / `id_borrowed` records. A borrowed number
+//!   whose owner has no record carrying it cannot be found and still counts
+//!   in the denominator.
+//! - `id_mismatch` against the corruptions that make a record's 12-digit
+//!   number disagree with its own sex or birth year. Always: `id_borrowed`
+//!   (another person's sex and year digits; equal to the record's own by
+//!   chance about once in a hundred) and `dob_off_by_one_year` (the date
+//!   moves, the number keeps the true year) — counted for recall when the
+//!   record still carries a 12-digit number (not `id_missing` or
+//!   `cmnd_instead_of_id`, which share the ID tag group with `id_borrowed`).
+//!   Sometimes: `id_digit_typo` and `id_transposition` (when they touch the
+//!   sex/century digit or the two year digits) and `dob_lunar` (when the
+//!   month shift crosses New Year). A flagged record is *correct* when it
+//!   carries any of these five tags; precision = correct / flagged records,
+//!   recall = flagged "always" records / "always" records.
+//!
+//! Both ratios are 1 when their denominator is 0.
+//!
 //! Pair counts fit in `u64`: records are indexed by `u32`, so there are fewer
 //! than 2³² records and fewer than 2⁶³ pairs. Sums of squares use `u128`.
 
@@ -118,6 +143,29 @@ pub struct BCubed {
     pub f1: f64,
 }
 
+/// Precision and recall of one flag kind against the truth.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlagScore {
+    pub kind: String,
+    /// Flags of the kind in the flags file.
+    pub flags: u64,
+    /// Of those, the correct ones (see the module documentation).
+    pub correct: u64,
+    pub precision: f64,
+    /// Truth records the kind should find.
+    pub truth_records: u64,
+    /// Of those, the records found.
+    pub found: u64,
+    pub recall: f64,
+}
+
+/// Flag figures; present when a flags file was evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlagEvaluation {
+    pub shared_id: FlagScore,
+    pub id_mismatch: FlagScore,
+}
+
 /// The result of [`evaluate`]. `Display` prints an aligned table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
@@ -135,6 +183,9 @@ pub struct Evaluation {
     pub exact_clusters: u64,
     /// exact_clusters / true_persons; 1 when there are no persons.
     pub exact_cluster_share: f64,
+    /// Flag precision / recall, when [`evaluate_run`] got a flags file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flags: Option<FlagEvaluation>,
 }
 
 fn ratio(num: u64, den: u64, empty: f64) -> f64 {
@@ -523,6 +574,17 @@ fn cell(p: u32, c: u32) -> u64 {
 /// Evaluates the clustering in `clusters` against the truth file `truth`.
 /// See the module documentation for the definitions.
 pub fn evaluate(truth: &Path, clusters: &Path, opts: &EvalOptions) -> Result<Evaluation> {
+    evaluate_run(truth, clusters, None, opts)
+}
+
+/// [`evaluate`], and with `flags` (a `flags.parquet` written by `dedupe` or
+/// `link`) also the flag figures of the module documentation.
+pub fn evaluate_run(
+    truth: &Path,
+    clusters: &Path,
+    flags: Option<&Path>,
+    opts: &EvalOptions,
+) -> Result<Evaluation> {
     // Key by (source, record_id) only when both files carry a source.
     let truth_has_source = Source::open(truth)?.has_column("source");
     let clusters_has_source = Source::open(clusters)?.has_column("source");
@@ -534,12 +596,172 @@ pub fn evaluate(truth: &Path, clusters: &Path, opts: &EvalOptions) -> Result<Eva
     }
     let t = read_truth(truth, truth_has_source && clusters_has_source)?;
     let (cluster, n_clusters) = read_clusters(clusters, &t)?;
-    Ok(compute(
-        &t,
-        &cluster,
-        n_clusters as usize,
-        opts.cross_source_only,
-    ))
+    let mut ev = compute(&t, &cluster, n_clusters as usize, opts.cross_source_only);
+    if let Some(path) = flags {
+        ev.flags = Some(evaluate_flags(&t, &read_flags(path, &t)?));
+    }
+    Ok(ev)
+}
+
+/// The flags of the two evaluated kinds, as truth record indices.
+struct FlagRows {
+    shared_id: Vec<(u32, u32)>,
+    id_mismatch: Vec<u32>,
+}
+
+fn read_flags(path: &Path, truth: &Truth) -> Result<FlagRows> {
+    let src = Source::open(path)?;
+    for c in ["kind", "record_id", "other_record_id"] {
+        if !src.has_column(c) {
+            return Err(Error::usage(format!(
+                "{}: not a flags file: column '{c}' is missing (flags.parquet has kind, \
+                 record_id, other_record_id, detail)",
+                path.display()
+            )));
+        }
+        src.require_string(c)?;
+    }
+    let use_source =
+        truth.keyed_by_source && src.has_column("source") && src.has_column("other_source");
+    let mut columns = vec!["kind", "record_id", "other_record_id"];
+    if use_source {
+        columns.extend(["source", "other_source"]);
+    }
+    let mut rows = FlagRows {
+        shared_id: Vec::new(),
+        id_mismatch: Vec::new(),
+    };
+    let mut row: u64 = 0;
+    for batch in src.batches(&columns, DEFAULT_BATCH_SIZE)? {
+        let batch = batch?;
+        let kinds = src.string_column(&batch, 0)?;
+        let ids = src.string_column(&batch, 1)?;
+        let others = src.string_column(&batch, 2)?;
+        let (sources, other_sources) = if use_source {
+            (
+                Some(src.string_column(&batch, 3)?),
+                Some(src.string_column(&batch, 4)?),
+            )
+        } else {
+            (None, None)
+        };
+        for i in 0..batch.num_rows() {
+            row += 1;
+            let kind = kinds.get(i).unwrap_or("");
+            if kind != "shared_id" && kind != "id_mismatch" {
+                continue;
+            }
+            let find = |id: Option<&str>, source: Option<&str>, column: &str| {
+                let id = id.ok_or_else(|| {
+                    Error::data_at(
+                        path,
+                        Some(row),
+                        Some(column),
+                        "empty for a flag of this kind",
+                    )
+                })?;
+                truth.record(source, id).ok_or_else(|| {
+                    Error::data_at(
+                        path,
+                        Some(row),
+                        Some(column),
+                        "record not found in the truth file",
+                    )
+                })
+            };
+            let a = find(
+                ids.get(i),
+                sources.as_ref().and_then(|s| s.get(i)),
+                "record_id",
+            )?;
+            if kind == "id_mismatch" {
+                rows.id_mismatch.push(a);
+            } else {
+                let b = find(
+                    others.get(i),
+                    other_sources.as_ref().and_then(|s| s.get(i)),
+                    "other_record_id",
+                )?;
+                rows.shared_id.push((a, b));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn evaluate_flags(t: &Truth, rows: &FlagRows) -> FlagEvaluation {
+    let n = t.person.len();
+    let tagged = |tag: &str| -> Vec<bool> {
+        let mut v = vec![false; n];
+        if let Some(id) = t.tags.get(tag) {
+            if let Some(records) = t.tag_records.get(id as usize) {
+                for &r in records {
+                    v[r as usize] = true;
+                }
+            }
+        }
+        v
+    };
+    let borrowed = tagged("id_borrowed");
+
+    let mut found = vec![false; n];
+    let mut correct = 0u64;
+    for &(a, b) in &rows.shared_id {
+        let (a, b) = (a as usize, b as usize);
+        if t.person[a] != t.person[b] && (borrowed[a] || borrowed[b]) {
+            correct += 1;
+            found[a] |= borrowed[a];
+            found[b] |= borrowed[b];
+        }
+    }
+    let truth_records = borrowed.iter().filter(|&&x| x).count() as u64;
+    let found_n = found.iter().filter(|&&x| x).count() as u64;
+    let flags = rows.shared_id.len() as u64;
+    let shared_id = FlagScore {
+        kind: "shared_id".to_owned(),
+        flags,
+        correct,
+        precision: ratio(correct, flags, 1.0),
+        truth_records,
+        found: found_n,
+        recall: ratio(found_n, truth_records, 1.0),
+    };
+
+    let off_by_one = tagged("dob_off_by_one_year");
+    let no_personal_id = {
+        let (a, b) = (tagged("id_missing"), tagged("cmnd_instead_of_id"));
+        a.iter().zip(&b).map(|(x, y)| *x || *y).collect::<Vec<_>>()
+    };
+    let sometimes: Vec<Vec<bool>> = ["id_digit_typo", "id_transposition", "dob_lunar"]
+        .iter()
+        .map(|tag| tagged(tag))
+        .collect();
+    let always: Vec<bool> = (0..n)
+        .map(|r| (borrowed[r] || off_by_one[r]) && !no_personal_id[r])
+        .collect();
+    let mut flagged = vec![false; n];
+    for &r in &rows.id_mismatch {
+        flagged[r as usize] = true;
+    }
+    let flags = flagged.iter().filter(|&&x| x).count() as u64;
+    let correct = (0..n)
+        .filter(|&r| flagged[r] && (borrowed[r] || off_by_one[r] || sometimes.iter().any(|s| s[r])))
+        .count() as u64;
+    let truth_records = always.iter().filter(|&&x| x).count() as u64;
+    let found_n = (0..n).filter(|&r| always[r] && flagged[r]).count() as u64;
+    let id_mismatch = FlagScore {
+        kind: "id_mismatch".to_owned(),
+        flags,
+        correct,
+        precision: ratio(correct, flags, 1.0),
+        truth_records,
+        found: found_n,
+        recall: ratio(found_n, truth_records, 1.0),
+    };
+    FlagEvaluation {
+        shared_id,
+        id_mismatch,
+    }
 }
 
 fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evaluation {
@@ -739,6 +961,7 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
         },
         exact_clusters,
         exact_cluster_share: ratio(exact_clusters, n_persons as u64, 1.0),
+        flags: None,
     }
 }
 
@@ -795,6 +1018,22 @@ impl fmt::Display for Evaluation {
                 "  {:<12}{:>10}{:>10}{:>10.4}",
                 name, h.merged, h.pairs, h.rate
             )?;
+        }
+        if let Some(fl) = &self.flags {
+            writeln!(f)?;
+            writeln!(f, "flags against the truth")?;
+            writeln!(
+                f,
+                "  {:<12}{:>9}{:>9}{:>10}{:>9}{:>9}{:>9}",
+                "kind", "flags", "correct", "precision", "truth", "found", "recall"
+            )?;
+            for s in [&fl.shared_id, &fl.id_mismatch] {
+                writeln!(
+                    f,
+                    "  {:<12}{:>9}{:>9}{:>10.4}{:>9}{:>9}{:>9.4}",
+                    s.kind, s.flags, s.correct, s.precision, s.truth_records, s.found, s.recall
+                )?;
+            }
         }
         if !self.by_corruption.is_empty() {
             writeln!(f)?;

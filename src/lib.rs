@@ -10,6 +10,7 @@
 //! | block | [`block`] |
 //! | compare / score | [`compare`], [`model`] |
 //! | cluster | [`cluster`] |
+//! | flag | [`flags`] |
 //! | write | [`report`], [`output`] |
 //! | orchestration | [`pipeline`] |
 //! | tooling | [`generate`], [`evaluate`] |
@@ -21,6 +22,7 @@ pub mod config;
 pub mod datasets;
 pub mod error;
 pub mod evaluate;
+pub mod flags;
 pub mod generate;
 pub mod intern;
 pub mod load;

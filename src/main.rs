@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use dinhdanh::config::{Config, DEFAULT_CONFIG};
-use dinhdanh::evaluate::{evaluate, EvalOptions};
+use dinhdanh::evaluate::{evaluate_run, EvalOptions};
 use dinhdanh::generate::{generate, GenerateConfig, OutputFormat};
 use dinhdanh::normalize::date::Date;
 use dinhdanh::pipeline::{self, Mode, RunOptions};
@@ -177,6 +177,10 @@ struct EvaluateArgs {
     /// Link runs: count only pairs of records from different registers.
     #[arg(long)]
     cross_source_only: bool,
+    /// flags.parquet of the run, for shared_id / id_mismatch precision and
+    /// recall (default: flags.parquet beside --clusters, when present).
+    #[arg(long)]
+    flags: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -295,9 +299,12 @@ fn run(command: Command, progress: &Progress) -> Result<()> {
         Command::Dedupe(a) => run_pipeline(Mode::Dedupe, vec![a.input], a.run, progress),
         Command::Link(a) => run_pipeline(Mode::Link, vec![a.a, a.b], a.run, progress),
         Command::Evaluate(a) => {
-            let ev = evaluate(
+            let beside = a.clusters.with_file_name("flags.parquet");
+            let flags = a.flags.or_else(|| beside.is_file().then_some(beside));
+            let ev = evaluate_run(
                 &a.truth,
                 &a.clusters,
+                flags.as_deref(),
                 &EvalOptions {
                     cross_source_only: a.cross_source_only,
                 },
@@ -374,9 +381,10 @@ fn demo(a: DemoArgs, progress: &Progress) -> Result<()> {
         show_values: false,
     };
     let summary = pipeline::run(&opts, progress)?;
-    let ev = evaluate(
+    let ev = evaluate_run(
         &data.join("truth.parquet"),
         &run_dir.join("clusters.parquet"),
+        Some(&run_dir.join("flags.parquet")),
         &EvalOptions::default(),
     )?;
     println!(

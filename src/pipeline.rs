@@ -13,10 +13,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::block::{parse_rule, Blocker, KeyPart, RuleStats};
-use crate::cluster::connected_components;
+use crate::cluster::{conflict_aware_components, ConflictAware, WeightedPair};
 use crate::compare::{compare, comparisons, level, Comparison, Field, Pattern};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::flags::{
+    compute_flags, summarize as summarize_flags, write_flags, FlagInput, FlagSummary,
+};
 use crate::intern::NONE;
 use crate::load::Source;
 use crate::model::{em, probability, u_from_counts, Model};
@@ -24,7 +27,7 @@ use crate::normalize::date::Date;
 use crate::output::{prepare_dir, write_atomic, AtomicFile};
 use crate::progress::Progress;
 use crate::report::parquet::ParquetOut;
-use crate::store::{Present, RawRow, RecordId, RecordStore, StoreBuilder};
+use crate::store::{Cid, Present, RawRow, RecordId, RecordStore, StoreBuilder};
 
 /// The config's blocking rules, parsed (validate() already checked them).
 fn parse_rules(config: &Config) -> Result<Vec<crate::block::Rule>> {
@@ -75,6 +78,10 @@ pub struct Summary {
     pub largest_cluster: u64,
     pub blocking: Vec<RuleStats>,
     pub threshold: f64,
+    /// Above-threshold pairs conflict-aware clustering refused.
+    pub conflict_cut_pairs: u64,
+    /// Flag counts by kind and by province (`flags.parquet` has the flags).
+    pub flags: FlagSummary,
     pub model_trained: bool,
     pub stage_seconds: Vec<(String, f64)>,
     pub total_seconds: f64,
@@ -705,13 +712,23 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let threshold = config.model.threshold;
     let link_w = (threshold / (1.0 - threshold)).log2();
     let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
-    let clusters = timed(&mut stages, "cluster", || {
-        Ok(connected_components(
+    let matching: Vec<WeightedPair> = pairs
+        .iter()
+        .filter(|p| p.weight >= link_w)
+        .map(|p| WeightedPair {
+            a: p.a,
+            b: p.b,
+            weight: p.weight,
+        })
+        .collect();
+    let ConflictAware { clusters, cut } = timed(&mut stages, "cluster", || {
+        Ok(conflict_aware_components(
             store.len(),
-            pairs
-                .iter()
-                .filter(|p| p.weight >= link_w)
-                .map(|p| (p.a, p.b)),
+            &matching,
+            |i| {
+                let c = store.cid[i as usize];
+                (c.kind == Cid::PERSONAL).then_some(c.value)
+            },
             |x, y| {
                 let (x, y) = (RecordId(x), RecordId(y));
                 (store.record_id(x), store.source[x.index()])
@@ -719,6 +736,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
             },
         ))
     })?;
+    drop(matching);
     let n_clusters = clusters
         .representative
         .iter()
@@ -732,7 +750,22 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
         .count() as u64;
     let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
-    st.finish(&format!("{n_clusters} clusters"));
+    st.finish(&format!("{n_clusters} clusters, {} pairs cut", cut.len()));
+
+    let st = progress.stage("flag", None);
+    let flags = timed(&mut stages, "flag", || {
+        Ok(compute_flags(
+            &store,
+            &FlagInput {
+                clusters: &clusters,
+                cut: &cut,
+                cross_source_only: opts.mode == Mode::Link,
+                weight: &|a, b| scorer.score(a, b).1,
+            },
+        ))
+    })?;
+    let flag_summary = summarize_flags(&store, &flags);
+    st.finish(&format!("{} flags", flags.len()));
 
     let st = progress.stage("write", None);
     let files = timed(&mut stages, "write", || {
@@ -741,6 +774,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
                 &opts.out, &store, &cmps, &scorer, &blocker, &pairs, opts.mode,
             )?,
             write_clusters(&opts.out, &store, &clusters, opts.mode)?,
+            write_flags(&opts.out, &store, &flags, opts.mode == Mode::Link)?,
         ];
         Ok(files)
     })?;
@@ -766,6 +800,8 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         largest_cluster: largest,
         blocking: blocker.stats.clone(),
         threshold,
+        conflict_cut_pairs: cut.len() as u64,
+        flags: flag_summary,
         model_trained: trained,
         stage_seconds: stages,
         total_seconds: started.elapsed().as_secs_f64(),

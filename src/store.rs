@@ -185,6 +185,14 @@ pub struct RecordStore {
     pub extras: Vec<ExtraColumn>,
     /// Counts of values that were present but could not be used.
     pub rejects: Rejects,
+    /// Records whose name arrived in a legacy encoding (ascending record
+    /// index, with the encoding). Per record, not per name entry: entries are
+    /// shared by every spelling that repairs to the same canonical name.
+    /// Sparse because most records are Unicode.
+    pub name_repaired: Vec<(u32, normalize::text::Encoding)>,
+    /// Records with a province value that names no province or 2025 unit
+    /// (ascending); `province` is 0 for them as for a missing value.
+    pub province_unknown: Vec<u32>,
 }
 
 /// Values present in the input that normalization could not use (the
@@ -358,8 +366,17 @@ impl StoreBuilder {
         let mut rejects = Rejects::default();
 
         // Names: raw → normalized → distinct canonical entries.
-        let (names, name_of_raw) = build_names(self.name.0.values());
+        let (names, name_of_raw, encoding_of_raw) = build_names(self.name.0.values());
         let name = map_codes(&self.name.1, &name_of_raw);
+        let name_repaired = self
+            .name
+            .1
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c != NONE)
+            .map(|(i, &c)| (i as u32, encoding_of_raw[c as usize]))
+            .filter(|&(_, e)| e != normalize::text::Encoding::Unicode)
+            .collect();
 
         let dob = derive_column(
             &self.dob,
@@ -390,6 +407,15 @@ impl StoreBuilder {
             &mut rejects.unknown_province,
         );
         let unit = province.iter().map(|&p| derive::unit(p)).collect();
+        let province_unknown = self
+            .province
+            .1
+            .iter()
+            .zip(&province)
+            .enumerate()
+            .filter(|&(_, (&raw, &code))| raw != NONE && code == 0)
+            .map(|(i, _)| i as u32)
+            .collect();
 
         let (addresses, addr_of_raw) =
             dedupe_normalized(self.address.0.values(), derive::address_key);
@@ -451,6 +477,8 @@ impl StoreBuilder {
             address_tokens,
             extras,
             rejects,
+            name_repaired,
+            province_unknown,
         }
     }
 }
@@ -510,7 +538,9 @@ fn dedupe_normalized(
     (interner.into_values(), codes)
 }
 
-fn build_names(raw: &[Box<str>]) -> (NameTable, Vec<u32>) {
+/// Returns the name table, the entry of each raw value and the encoding each
+/// raw value arrived in.
+fn build_names(raw: &[Box<str>]) -> (NameTable, Vec<u32>, Vec<normalize::text::Encoding>) {
     let normalized: Vec<normalize::name::NormalizedName> = raw
         .par_iter()
         .map(|v| normalize::name::normalize_name(v))
@@ -555,12 +585,14 @@ fn build_names(raw: &[Box<str>]) -> (NameTable, Vec<u32>) {
         });
         codes.push(code);
     }
+    let encodings = normalized.iter().map(|n| n.encoding).collect();
     (
         NameTable {
             entries,
             tokens: tokens.into_values(),
         },
         codes,
+        encodings,
     )
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array, ListBuilder, RecordBatch, StringArray, StringBuilder};
 use arrow::datatypes::{Field, Schema};
 use dinhdanh::evaluate::{
-    evaluate, exact_key_clusters, write_clusters, EvalOptions, Evaluation, TagRecall,
+    evaluate, evaluate_run, exact_key_clusters, write_clusters, EvalOptions, Evaluation, TagRecall,
 };
 use dinhdanh::load::Source;
 use parquet::arrow::ArrowWriter;
@@ -634,4 +634,62 @@ proptest! {
         prop_assert_eq!(e.exact_clusters, e.true_persons);
         prop_assert!(e.by_corruption.iter().all(|t| close(t.recall, 1.0)));
     }
+}
+
+/// eval_flags: shared_id flags (r1, r2) correct (P1 ≠ P2, r2 borrowed),
+/// (r7, r8) wrong (one person), (r1, r7) wrong (no borrowed record); the
+/// borrowed records are r2 and r3, r2 found. id_mismatch flags r2
+/// (borrowed), r4 (off by one year), r6 (digit typo, a "sometimes" tag) are
+/// correct, r7 (no tag) is not; the "always" records are r2, r3 (borrowed)
+/// and r4 (off by one year) — r5 is off by one year but carries a CMND, so
+/// it cannot be flagged; r2 and r4 are found. Other kinds are ignored.
+#[test]
+fn flag_precision_and_recall_by_hand() {
+    let e = evaluate_run(
+        &data("eval_flags_truth.csv"),
+        &data("eval_flags_clusters.csv"),
+        Some(&data("eval_flags.csv")),
+        &EvalOptions::default(),
+    )
+    .expect("evaluation succeeds");
+    let f = e.flags.as_ref().expect("flags evaluated");
+    let s = &f.shared_id;
+    assert_eq!((s.flags, s.correct, s.truth_records, s.found), (3, 1, 2, 1));
+    assert_close!(s.precision, 1.0 / 3.0);
+    assert_close!(s.recall, 0.5);
+    let m = &f.id_mismatch;
+    assert_eq!((m.flags, m.correct, m.truth_records, m.found), (4, 3, 3, 2));
+    assert_close!(m.precision, 0.75);
+    assert_close!(m.recall, 2.0 / 3.0);
+    let text = e.to_string();
+    assert!(text.contains("flags against the truth"), "{text}");
+    // Without a flags file there is no flag section.
+    let plain = evaluate(
+        &data("eval_flags_truth.csv"),
+        &data("eval_flags_clusters.csv"),
+        &EvalOptions::default(),
+    )
+    .unwrap();
+    assert!(plain.flags.is_none());
+    assert!(!plain.to_string().contains("flags against"));
+}
+
+#[test]
+fn flag_of_an_unknown_record_is_a_data_error_naming_the_row() {
+    let err = evaluate_run(
+        &data("eval_flags_truth.csv"),
+        &data("eval_flags_clusters.csv"),
+        Some(&data("eval_flags_unknown.csv")),
+        &EvalOptions::default(),
+    )
+    .expect_err("r99 is not in the truth");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("eval_flags_unknown.csv, row 1, column 'record_id'"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("r99"),
+        "the message must not carry the value: {msg}"
+    );
 }
