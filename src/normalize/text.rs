@@ -369,11 +369,12 @@ fn valid_skeleton(s: &str, tone: u8) -> bool {
 ///
 /// Repair validates every word of the input and of each legacy reading, and
 /// those words repeat from name to name (the same debris of the same
-/// names), so answers are kept in a per-thread cache of at most
-/// `SYLLABLE_CACHE` entries, emptied when full. Parts too long to be a
+/// names, and the ư trials of TCVN3 readings), so answers are kept in a
+/// per-thread cache of at most `SYLLABLE_CACHE` entries (about 15 MB),
+/// emptied when full. Parts too long to be a
 /// syllable are answered without it.
 pub(crate) fn valid_syllable(part: &str) -> bool {
-    const SYLLABLE_CACHE: usize = 1 << 16;
+    const SYLLABLE_CACHE: usize = 1 << 18;
     thread_local! {
         static KNOWN: RefCell<HashMap<Box<str>, bool, FxBuild>> =
             RefCell::new(HashMap::default());
@@ -565,6 +566,12 @@ impl WordFacts {
     /// "run repair", not that repair changes anything. ASCII separators keep
     /// the per-word facts exact: they are NFC starters, no artefacts, and a
     /// VIQR "dd" cannot straddle them.
+    /// No string holding this word is kept as it is (the word is not NFC,
+    /// or not ASCII and not valid): callers may stop looking at the others.
+    pub(crate) fn hopeless(self) -> bool {
+        !self.nfc || !self.clean
+    }
+
     pub(crate) fn kept_as_unicode(self) -> bool {
         if self.ascii {
             !self.viqr_mark
