@@ -252,7 +252,11 @@ impl WordCache {
             repaired.encoding
         };
         let all = &self.words;
-        ids.retain(|&i| all[i as usize].as_ref().is_some_and(|w| !w.lower.is_empty()));
+        ids.retain(|&i| {
+            all[i as usize]
+                .as_ref()
+                .is_some_and(|w| !w.lower.is_empty())
+        });
         // The words on the stack when there are few: a Vec here was one
         // allocation in ten. Every id left has its info (`complete`).
         let mut stack: [&WordInfo; 8];
@@ -280,9 +284,9 @@ impl WordCache {
         let pairs = &mut self.pairs;
         let parse = parse(words, &mut |at| {
             let (a, b) = (ids[at], ids[at + 1]);
-            *pairs.entry((a, b)).or_insert_with(|| {
-                pair_is_compound(&words[at].lower, &words[at + 1].lower)
-            })
+            *pairs
+                .entry((a, b))
+                .or_insert_with(|| pair_is_compound(&words[at].lower, &words[at + 1].lower))
         });
         let name = assemble(input, words, &parse, encoding);
         self.ids = ids;
@@ -291,12 +295,7 @@ impl WordCache {
 }
 
 /// The output fields from the words of the repaired name and their parse.
-fn assemble(
-    input: &str,
-    words: &[&WordInfo],
-    parse: &Parse,
-    encoding: Encoding,
-) -> NormalizedName {
+fn assemble(input: &str, words: &[&WordInfo], parse: &Parse, encoding: Encoding) -> NormalizedName {
     let join = |r: Range<usize>| {
         let mut out = String::with_capacity(r.clone().map(|i| words[i].title.len() + 1).sum());
         for i in r {
@@ -727,7 +726,7 @@ mod tests {
 
     /// The damage registers do: every legacy encoding, NFD, case, tone
     /// style, marks stripped, given name first, odd white space, zero-width
-    /// characters, Đ look-alikes, and combinations.
+    /// characters, Đ look-alikes, one word legacy, and combinations.
     fn damage(name: &str, how: u8) -> String {
         let upper = name.to_uppercase();
         match how {
@@ -753,7 +752,17 @@ mod tests {
             16 => text::encode_tcvn3(&upper),
             17 => text::encode_viqr(&text::strip_marks(name)),
             18 => name.replace(' ', "  "),
-            _ => text::encode_utf8_as_cp1252(&tone::to_new_style(&upper)),
+            19 => text::encode_utf8_as_cp1252(&tone::to_new_style(&upper)),
+            // Records edited in two systems: one word legacy, the rest
+            // Unicode ("Nguyeãn Thị Hằng").
+            20 => match name.split_once(' ') {
+                Some((first, rest)) => format!("{} {rest}", text::encode_vni(first)),
+                None => text::encode_vni(name),
+            },
+            _ => match name.rsplit_once(' ') {
+                Some((rest, last)) => format!("{rest} {}", text::encode_tcvn3(last)),
+                None => text::encode_tcvn3(name),
+            },
         }
     }
 
@@ -765,7 +774,7 @@ mod tests {
             f in 0usize..1000,
             m in proptest::collection::vec(0usize..1000, 0..3),
             g in 0usize..2000,
-            how in 0u8..20,
+            how in 0u8..22,
         ) {
             let input = damage(&table_name(f, &m, g), how);
             let want = normalize_name_reference(&input);
