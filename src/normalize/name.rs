@@ -36,8 +36,10 @@
 //! Table lookups match words with diacritics exactly and accent-free words by
 //! key (see [`crate::datasets`]).
 //!
-//! Cost: O(length) plus a handful of hash lookups per word; about ten small
-//! allocations per call (the output strings).
+//! Cost: [`normalize_name`] does all of the above once per distinct word
+//! (per-thread cache) and skips repair when the cached word facts show it
+//! would keep the text; per call it is then one pass over the bytes, one
+//! hash lookup per word, and the nine output strings.
 
 use std::borrow::Cow;
 use std::cell::RefCell;

@@ -576,7 +576,8 @@ impl WordFacts {
         if self.ascii {
             !self.viqr_mark
         } else {
-            self.nfc && self.clean && !(self.artefact && !self.beyond)
+            // Artefacts only is what an 8-bit legacy text looks like.
+            self.nfc && self.clean && (self.beyond || !self.artefact)
         }
     }
 }
