@@ -60,9 +60,11 @@
 //! real choice between readings.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use super::fxhash::FxBuild;
 use super::tone;
 use crate::datasets;
 
@@ -364,7 +366,36 @@ fn valid_skeleton(s: &str, tone: u8) -> bool {
 
 /// One syllable (no spaces, no hyphens), NFC: letters of the Vietnamese
 /// alphabet only, at most one tone, lower/UPPER/Title case.
+///
+/// Repair validates every word of the input and of each legacy reading, and
+/// those words repeat from name to name (the same debris of the same
+/// names, and the ư trials of TCVN3 readings), so answers are kept in a
+/// per-thread cache of at most `SYLLABLE_CACHE` entries (about 15 MB),
+/// emptied when full. Parts too long to be a
+/// syllable are answered without it.
 pub(crate) fn valid_syllable(part: &str) -> bool {
+    const SYLLABLE_CACHE: usize = 1 << 18;
+    thread_local! {
+        static KNOWN: RefCell<HashMap<Box<str>, bool, FxBuild>> =
+            RefCell::new(HashMap::default());
+    }
+    if part.len() > 4 * 8 {
+        return valid_syllable_uncached(part);
+    }
+    KNOWN.with_borrow_mut(|known| {
+        if let Some(&v) = known.get(part) {
+            return v;
+        }
+        if known.len() >= SYLLABLE_CACHE {
+            known.clear();
+        }
+        let v = valid_syllable_uncached(part);
+        known.insert(part.into(), v);
+        v
+    })
+}
+
+fn valid_syllable_uncached(part: &str) -> bool {
     let mut buf = [0u8; 32];
     let mut len = 0;
     let mut tone = 0u8;
@@ -473,6 +504,84 @@ pub fn repair(input: &str) -> Repaired {
     legacy.unwrap_or_else(|| unicode(fold_lookalikes(text), fallback))
 }
 
+/// What [`repair`] looks at in one word (a run without white space), so
+/// that a caller caching these per word can tell, without running repair,
+/// that repair would keep a whole string: see [`WordFacts::kept_as_unicode`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WordFacts {
+    ascii: bool,
+    /// A VIQR mark or "dd" (ASCII words only matter).
+    viqr_mark: bool,
+    /// The NFC quick check says yes.
+    nfc: bool,
+    /// ASCII, or made of valid syllables (the test of `words_clean`).
+    clean: bool,
+    /// Holds a character some legacy decoding reads differently.
+    artefact: bool,
+    /// Holds a non-ASCII character that is no such artefact (ễ, ư, Đ).
+    beyond: bool,
+}
+
+impl WordFacts {
+    /// Facts of one word; `w` must hold no white space.
+    pub(crate) fn of(w: &str) -> WordFacts {
+        let ascii = w.is_ascii();
+        WordFacts {
+            ascii,
+            viqr_mark: ascii && ascii_may_be_viqr(w.as_bytes()),
+            nfc: ascii || is_nfc_quick(w.chars()) == IsNormalized::Yes,
+            clean: ascii || w.split('-').all(|p| p.is_empty() || valid_syllable(p)),
+            artefact: !ascii && w.chars().any(may_be_artefact),
+            beyond: !ascii && w.chars().any(|c| !c.is_ascii() && !may_be_artefact(c)),
+        }
+    }
+
+    /// The facts of an empty string, the unit of [`WordFacts::and`].
+    pub(crate) const EMPTY: WordFacts = WordFacts {
+        ascii: true,
+        viqr_mark: false,
+        nfc: true,
+        clean: true,
+        artefact: false,
+        beyond: false,
+    };
+
+    /// Facts of two words joined by ASCII white space.
+    pub(crate) fn and(self, o: WordFacts) -> WordFacts {
+        WordFacts {
+            ascii: self.ascii && o.ascii,
+            viqr_mark: self.viqr_mark || o.viqr_mark,
+            nfc: self.nfc && o.nfc,
+            clean: self.clean && o.clean,
+            artefact: self.artefact || o.artefact,
+            beyond: self.beyond || o.beyond,
+        }
+    }
+
+    /// Whether [`repair`] of a string whose words have these (combined)
+    /// facts, and whose white space is all ASCII, returns the string itself
+    /// with Đ look-alikes folded, as [`Encoding::Unicode`]. Mirrors the
+    /// branches of `repair`: ASCII without VIQR marks; or NFC, every word
+    /// valid, and not made of legacy artefact characters only. `false` means
+    /// "run repair", not that repair changes anything. ASCII separators keep
+    /// the per-word facts exact: they are NFC starters, no artefacts, and a
+    /// VIQR "dd" cannot straddle them.
+    /// No string holding this word is kept as it is (the word is not NFC,
+    /// or not ASCII and not valid): callers may stop looking at the others.
+    pub(crate) fn hopeless(self) -> bool {
+        !self.nfc || !self.clean
+    }
+
+    pub(crate) fn kept_as_unicode(self) -> bool {
+        if self.ascii {
+            !self.viqr_mark
+        } else {
+            // Artefacts only is what an 8-bit legacy text looks like.
+            self.nfc && self.clean && (self.beyond || !self.artefact)
+        }
+    }
+}
+
 fn unicode(text: String, encoding: Encoding) -> Repaired {
     Repaired { text, encoding }
 }
@@ -481,7 +590,7 @@ fn is_combining_tone(c: char) -> bool {
     matches!(c, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}')
 }
 
-fn fold_lookalikes(text: Cow<'_, str>) -> String {
+pub(crate) fn fold_lookalikes(text: Cow<'_, str>) -> String {
     if !text.contains(['Ð', 'Ɖ', 'ð', 'ɖ']) {
         return text.into_owned();
     }
@@ -515,7 +624,7 @@ fn try_legacy(text: &str, rival: Option<&str>) -> Option<Repaired> {
     let candidates: Vec<(String, Encoding)> = [
         decode_utf8_as_cp1252(text).and_then(|d| valid(d, Encoding::Utf8AsCp1252)),
         valid(decode_vni(text), Encoding::Vni),
-        valid(decode_tcvn3(text), Encoding::Tcvn3),
+        decode_tcvn3_checked(text).and_then(|d| valid(d, Encoding::Tcvn3)),
     ]
     .into_iter()
     .flatten()
@@ -673,7 +782,37 @@ struct Entry {
     strength: u8,
 }
 
-type Table = HashMap<[char; 3], Entry>;
+/// A decoding table: keys of 1–3 characters. `starts` and `max_len` let
+/// [`decode_with`] skip the lookups for characters that begin no key (most
+/// consonants), which with the Fx hash made legacy decoding several times
+/// faster than a SipHash lookup of every length at every character.
+struct Table {
+    map: HashMap<[char; 3], Entry, FxBuild>,
+    /// Keys starting with each character below U+0100.
+    starts: [bool; 256],
+    /// Some key starts with a character at or above U+0100.
+    wide: bool,
+    max_len: usize,
+}
+
+impl Table {
+    fn new() -> Table {
+        Table {
+            map: HashMap::default(),
+            starts: [false; 256],
+            wide: false,
+            max_len: 0,
+        }
+    }
+
+    #[inline]
+    fn may_start(&self, c: char) -> bool {
+        match self.starts.get(c as usize) {
+            Some(&s) => s,
+            None => self.wide,
+        }
+    }
+}
 
 fn key(s: &str) -> [char; 3] {
     let mut k = ['\0'; 3];
@@ -689,10 +828,15 @@ fn decode_with(table: &Table, s: &str) -> Vec<Out> {
     let mut out = Vec::with_capacity(chars.len());
     let mut i = 0;
     'outer: while i < chars.len() {
-        for n in (1..=3.min(chars.len() - i)).rev() {
+        let longest = if table.may_start(chars[i]) {
+            table.max_len.min(chars.len() - i)
+        } else {
+            0
+        };
+        for n in (1..=longest).rev() {
             let mut k = ['\0'; 3];
             k[..n].copy_from_slice(&chars[i..i + n]);
-            if let Some(e) = table.get(&k) {
+            if let Some(e) = table.map.get(&k) {
                 out.push(Out {
                     c: e.c,
                     mapped: true,
@@ -720,7 +864,15 @@ fn insert(t: &mut Table, k: &str, c: char, caseless: bool, strength: u8) {
         // is kept because its case is unknown.
         return;
     }
-    t.insert(
+    let Some(first) = k.chars().next() else {
+        return;
+    };
+    match t.starts.get_mut(first as usize) {
+        Some(s) => *s = true,
+        None => t.wide = true,
+    }
+    t.max_len = t.max_len.max(k.chars().count().min(3));
+    t.map.insert(
         key(k),
         Entry {
             c,
@@ -796,7 +948,17 @@ fn vni_table() -> &'static Table {
 fn decode_vni(s: &str) -> String {
     let out = decode_with(vni_table(), s);
     let text: String = out.iter().map(|o| o.c).collect();
-    text.nfc().collect()
+    nfc_owned(text)
+}
+
+/// NFC of an owned string, without a second pass and allocation when the
+/// quick check already says it is NFC (decoders emit precomposed letters).
+fn nfc_owned(text: String) -> String {
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        text
+    } else {
+        text.nfc().collect()
+    }
 }
 
 /// NFC Unicode → VNI-Windows bytes as read through Windows-1252.
@@ -943,7 +1105,9 @@ fn case_mode(out: &[Out]) -> CaseMode {
     }
 }
 
-fn decode_tcvn3(s: &str) -> String {
+/// TCVN3 decoded letter by letter, caseless letters cased from context;
+/// and whether the text is all capitals. The dropped ư is not restored yet.
+fn decode_tcvn3_letters(s: &str) -> (String, bool) {
     let mut out = decode_with(tcvn3_table(), s);
     let mode = case_mode(&out);
     let mut at_start = true;
@@ -962,19 +1126,43 @@ fn decode_tcvn3(s: &str) -> String {
     }
     let text: String = out.iter().map(|o| o.c).collect();
     let upper = mode == CaseMode::Upper;
-    map_words(&text, |w| restore_dropped_u_horn(w, upper))
+    (text, upper)
+}
+
+#[cfg(test)]
+fn decode_tcvn3(s: &str) -> String {
+    let (text, upper) = decode_tcvn3_letters(s);
+    map_words(&text, |w| {
+        Some(restore_dropped_u_horn(w, upper).unwrap_or(Cow::Borrowed(w)))
+    })
+    .expect("the closure never gives up")
+}
+
+/// [`decode_tcvn3`], or `None` as soon as a word is certain to fail
+/// `words_clean` (not ASCII, invalid, and no ư restores it): such a reading
+/// is never a candidate, and stopping early spares the ư trials of the
+/// remaining words, most of the cost of reading other encodings as TCVN3.
+fn decode_tcvn3_checked(s: &str) -> Option<String> {
+    let (text, upper) = decode_tcvn3_letters(s);
+    map_words(&text, |w| match restore_dropped_u_horn(w, upper) {
+        Some(r) => Some(r),
+        None if w.is_ascii() => Some(Cow::Borrowed(w)),
+        None => None,
+    })
 }
 
 /// TCVN3's ư is the soft hyphen (0xAD), which many tools drop: "Tr­¬ng"
 /// arrives as "Tr¬ng" (Trơng) and "H­ng" as "Hng". If a word is not a valid
-/// syllable but becomes one with an ư inserted, insert it.
-fn restore_dropped_u_horn(word: &str, upper: bool) -> Cow<'_, str> {
+/// syllable but becomes one with an ư inserted, insert it. `None` when the
+/// word is invalid and stays so.
+fn restore_dropped_u_horn(word: &str, upper: bool) -> Option<Cow<'_, str>> {
     if word.split('-').all(|p| p.is_empty() || valid_syllable(p)) {
-        return Cow::Borrowed(word);
+        return Some(Cow::Borrowed(word));
     }
     let u = if upper { 'Ư' } else { 'ư' };
+    let mut candidate = String::with_capacity(word.len() + 2);
     for (i, c) in word.char_indices() {
-        let mut candidate = String::with_capacity(word.len() + 2);
+        candidate.clear();
         if i == 0 && c.is_uppercase() && !upper {
             // Title case: the ư takes the capital ("Ớc" → "Ước").
             candidate.push('Ư');
@@ -986,23 +1174,24 @@ fn restore_dropped_u_horn(word: &str, upper: bool) -> Cow<'_, str> {
             candidate.push_str(&word[i..]);
         }
         if valid_syllable(&candidate) {
-            return Cow::Owned(candidate);
+            return Some(Cow::Owned(candidate));
         }
     }
-    Cow::Borrowed(word)
+    None
 }
 
-/// Applies `f` to each whitespace-separated word, keeping the whitespace.
-fn map_words<'a, F>(s: &'a str, mut f: F) -> String
+/// Applies `f` to each whitespace-separated word, keeping the whitespace;
+/// `None` as soon as `f` gives up on a word.
+fn map_words<'a, F>(s: &'a str, mut f: F) -> Option<String>
 where
-    F: FnMut(&'a str) -> Cow<'a, str>,
+    F: FnMut(&'a str) -> Option<Cow<'a, str>>,
 {
     let mut out = String::with_capacity(s.len() + 4);
     let mut start = None;
     for (i, c) in s.char_indices() {
         if c.is_whitespace() {
             if let Some(st) = start.take() {
-                out.push_str(&f(&s[st..i]));
+                out.push_str(&f(&s[st..i])?);
             }
             out.push(c);
         } else if start.is_none() {
@@ -1010,9 +1199,9 @@ where
         }
     }
     if let Some(st) = start {
-        out.push_str(&f(&s[st..]));
+        out.push_str(&f(&s[st..])?);
     }
-    out
+    Some(out)
 }
 
 // ---------------------------------------------------------------------------
@@ -1187,7 +1376,7 @@ fn decode_utf8_as_cp1252(s: &str) -> Option<String> {
         return None;
     }
     let decoded = String::from_utf8(bytes).ok()?;
-    Some(decoded.nfc().collect())
+    Some(nfc_owned(decoded))
 }
 
 /// NFC Unicode → its UTF-8 bytes decoded as Windows-1252 ("Nguyá»…n").
