@@ -12,11 +12,16 @@
 //! date of birth and address, and A and B end in one cluster although they
 //! hold different ID numbers. [`conflict_aware_components`] adds the matching
 //! pairs greedily, strongest first (weight descending, ties by record
-//! indices), and refuses a union when the merged cluster would hold two
-//! valid 12-digit ID numbers that *conflict*: more than two slips apart
-//! ([`id_slips`]: wrong digits and swapped adjacent digits). One slip is the
-//! same number mistyped, and two records of one person can each carry an
-//! independent slip, so two slips must still be tolerated.
+//! indices), and refuses a union when the merged cluster's valid 12-digit
+//! ID numbers would not all be linked by single slips ([`id_slips`]: a wrong
+//! digit or two swapped adjacent digits). One slip is the same number
+//! mistyped; two records of one person may each carry an independent slip
+//! (two slips apart), which joins only through the correct number or another
+//! record one slip from both. Each side of a union is already linked, so the
+//! union is allowed when one side has no 12-digit number or some number of
+//! one side is within one slip of some number of the other. Twins registered
+//! together can hold numbers two slips apart (serials ...4321 / ...4388): a
+//! plain "at most two slips" rule would let a chain join them.
 //! The refused pairs are the cut, reported as `conflict_cut` flags. A 9-digit
 //! CMND never conflicts: people hold a CMND beside their 12-digit number.
 //! Strongest first keeps each person's best-supported records together and
@@ -100,20 +105,6 @@ pub fn connected_components(
     }
 }
 
-/// True when two valid 12-digit ID numbers cannot be one person's number
-/// mistyped: more than [`MAX_SLIPS`] slips (a wrong digit or two adjacent
-/// digits swapped) apart.
-pub fn ids_conflict(x: u64, y: u64) -> bool {
-    id_slips(x, y) > MAX_SLIPS
-}
-
-/// Two records of one person may each carry one independent slip of the
-/// number (a wrong digit in one, a transposition in the other), so they can
-/// be two slips apart. Two people's numbers differ at least in the random
-/// 6-digit serial, which is within two slips of another serial with
-/// probability about 0.0013 — twins (same province, sex and year) conflict.
-pub const MAX_SLIPS: u32 = 2;
-
 /// The fewest substitutions and adjacent transpositions turning the
 /// 12-digit number `x` into `y` (optimal string alignment distance without
 /// insertions or deletions, which a fixed-length number cannot have).
@@ -188,10 +179,10 @@ pub fn conflict_aware_components(
             continue;
         }
         let (xa, xb) = (ids_of(ra, &ids), ids_of(rb, &ids));
-        if xa
-            .iter()
-            .any(|&x| xb.iter().any(|&y| x != y && ids_conflict(x, y)))
-        {
+        let linked = xa.is_empty()
+            || xb.is_empty()
+            || xa.iter().any(|&x| xb.iter().any(|&y| id_slips(x, y) <= 1));
+        if !linked {
             cut.push(*p);
             continue;
         }
@@ -205,6 +196,12 @@ pub fn conflict_aware_components(
         ids.insert(uf.find(ra), merged);
         edges.push((p.a, p.b));
     }
+    // A refused pair may still end in one cluster through other records (a
+    // two-slip pair joined later through the correct number): it was not cut.
+    let cut = cut
+        .into_iter()
+        .filter(|p| uf.find(p.a.0) != uf.find(p.b.0))
+        .collect();
     ConflictAware {
         clusters: connected_components(n, edges, less),
         cut,
@@ -247,8 +244,8 @@ mod tests {
         assert_eq!(id_slips(X, Y), 4);
         // 0 → 1 at the front (leading zeros count as digits).
         assert_eq!(id_slips(X, 101_080_123_401), 1);
-        assert!(!ids_conflict(X, 1_080_213_409));
-        assert!(ids_conflict(X, Y));
+        assert!(id_slips(X, 1_080_213_409) <= 2);
+        assert!(id_slips(X, Y) > 2);
     }
 
     fn wp(a: u32, b: u32, weight: f64) -> WeightedPair {
@@ -301,6 +298,30 @@ mod tests {
     }
 
     #[test]
+    fn twins_two_slips_apart_stay_apart() {
+        // Twins registered together: serials ...4321 and ...4388 (two wrong
+        // digits). Record 1 (no number) matches both: the weaker link is cut.
+        let (a, b) = (1_201_004_321, 1_201_004_388);
+        assert_eq!(id_slips(a, b), 2);
+        let v = [Some(a), None, Some(b)];
+        let r =
+            conflict_aware_components(3, &[wp(0, 1, 12.0), wp(1, 2, 11.0)], ids(&v), |x, y| x < y);
+        assert_eq!(r.clusters.representative, vec![0, 0, 2]);
+        assert_eq!(r.cut, vec![wp(1, 2, 11.0)]);
+    }
+
+    #[test]
+    fn two_slips_join_through_the_correct_number_and_are_not_reported_cut() {
+        // 1 and 2 each carry one slip of X; their direct pair comes first and
+        // is refused, then both join through record 0, so nothing was cut.
+        let v = [Some(X), Some(1_080_123_402), Some(1_080_213_401)];
+        let pairs = [wp(1, 2, 30.0), wp(0, 1, 20.0), wp(0, 2, 20.0)];
+        let r = conflict_aware_components(3, &pairs, ids(&v), |a, b| a < b);
+        assert_eq!(r.clusters.representative, vec![0, 0, 0]);
+        assert!(r.cut.is_empty());
+    }
+
+    #[test]
     fn ties_are_broken_by_record_indices() {
         let v = [Some(X), None, Some(Y)];
         let r =
@@ -339,7 +360,8 @@ mod tests {
                     if ci == cj {
                         proptest::prop_assert_eq!(plain.representative[i], plain.representative[j]);
                         if let (Some(x), Some(y)) = (v[i], v[j]) {
-                            proptest::prop_assert!(!ids_conflict(x, y));
+                            // The pool's numbers within one slip of each other are X, X+1 and Y, Y+1.
+                            proptest::prop_assert!(id_slips(x, y) <= 1);
                         }
                     }
                 }

@@ -161,7 +161,7 @@ pub struct ModelSettings {
 impl Default for ModelSettings {
     fn default() -> ModelSettings {
         ModelSettings {
-            threshold: 0.999,
+            threshold: 0.9,
             u_sample_pairs: 2_000_000,
             em_sample_pairs: 5_000_000,
             em_max_iterations: 50,

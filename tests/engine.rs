@@ -321,15 +321,17 @@ fn link_two_registers() {
 // ---------------------------------------------------------------------------
 // 4. A non-Vietnamese register with split names and an extra field
 //
-// foreign-model.json: prior -8, threshold 0.999 → a link needs weight ≥ 9.97.
+// foreign-model.json: prior -8; foreign.toml sets threshold 0.999 → a link
+// needs weight ≥ 9.97. The name counts once: the full-name weight when it is
+// positive and at least given + family, else given + family (pipeline::Scorer).
 //   E01/E02 Smith John/Jon, same date and postcode:
-//     -8 full other -1, given one edit +2, family +4, dob +12, postcode +3 = 12 → link
-//   E01/E03 same after case and date format: -8 +4 +5 +4 +12 +3 = 20 → link
-//   E01/E04 twin Jane: -8 -1 -4 +4 +12 +3 = 6 → apart
-//   E05/E06 Emily/Emilie: -8 -1 +2 +4 +12 +3 = 12 → link
-//   E05/E07 same name, other date: -8 +4 +5 +4 -8 +3 = 0 → apart
-//   E09/E10 same, date written d/m/y: 20 → link
-//   E12/E13 postcode missing on one: -8 +4 +5 +4 +12 = 17 → link
+//     -8 + (full other -1 → given one edit +2, family +4) + dob 12 + postcode 3 = 13 → link
+//   E01/E03 same after case and date format: -8 + (full +4 < 5 + 4 → 9) + 12 + 3 = 16 → link
+//   E01/E04 twin Jane: -8 + (-4 + 4) + 12 + 3 = 7 → apart
+//   E05/E06 Emily/Emilie: -8 + (2 + 4) + 12 + 3 = 13 → link
+//   E05/E07 same name, other date: -8 + 9 - 8 + 3 = -4 → apart
+//   E09/E10 same, date written d/m/y: 16 → link
+//   E12/E13 postcode missing on one: -8 + 9 + 12 = 13 → link
 
 #[test]
 fn foreign_register_hand_model() {
