@@ -22,6 +22,7 @@ pub mod datasets;
 pub mod error;
 pub mod evaluate;
 pub mod generate;
+pub mod index;
 pub mod intern;
 pub mod load;
 pub mod model;
@@ -31,5 +32,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod store;
+pub mod update;
 
 pub use error::{Error, Result};
