@@ -445,13 +445,23 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    /// The weight of comparison `i` at level `l` for the pair.
-    pub fn level_weight(&self, i: usize, l: u8, a: RecordId) -> f64 {
+    /// The weight of comparison `i` at level `l` for the pair. On the
+    /// term-frequency level the two records may hold different values (an exact
+    /// family-name level also accepts the same name without marks): the weight
+    /// is that of the more frequent value, as Splink does, so a pair scores the
+    /// same whichever record comes first in the input.
+    pub fn level_weight(&self, i: usize, l: u8, a: RecordId, b: RecordId) -> f64 {
         if let (Some(t), Some(tl)) = (&self.tf.tables[i], self.cmps[i].tf_level) {
             if l == tl {
-                let code = tf_code(self.store, self.cmps[i].field, a);
-                if code != NONE {
-                    return f64::from(t[code as usize]);
+                let field = self.cmps[i].field;
+                let w = |r: RecordId| {
+                    let code = tf_code(self.store, field, r);
+                    (code != NONE).then(|| t.get(code as usize).copied().unwrap_or(f32::MAX))
+                };
+                match (w(a), w(b)) {
+                    (Some(x), Some(y)) => return f64::from(x.min(y)),
+                    (Some(x), None) | (None, Some(x)) => return f64::from(x),
+                    (None, None) => {}
                 }
             }
         }
@@ -462,7 +472,7 @@ impl<'a> Scorer<'a> {
         let p = compare(self.store, self.cmps, a, b);
         let mut w = self.prior;
         for i in 0..self.cmps.len() {
-            w += self.level_weight(i, level(p, i), a);
+            w += self.level_weight(i, level(p, i), a, b);
         }
         (p, w)
     }
@@ -1046,7 +1056,7 @@ pub(crate) fn write_pairs(
             for (i, c) in cmps.iter().enumerate() {
                 let l = level(p.pattern, i);
                 lv[i].append_value(c.levels[l as usize]);
-                wt[i].append_value(scorer.level_weight(i, l, p.a));
+                wt[i].append_value(scorer.level_weight(i, l, p.a, p.b));
             }
         }
         let mut cols: Vec<ArrayRef> = vec![Arc::new(left.finish()), Arc::new(right.finish())];
@@ -1233,7 +1243,7 @@ pub fn explain(run_dir: &Path, id1: &str, id2: &str) -> Result<String> {
             "{:<16} {:<28} {:>8.2}",
             c.name,
             c.levels[l as usize],
-            scorer.level_weight(i, l, a)
+            scorer.level_weight(i, l, a, b)
         );
     }
     let _ = writeln!(

@@ -687,9 +687,10 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                         weight: old_pairs.weight[p],
                     })
                 } else {
-                    // The snapshot reordered the two records: score in the new order.
+                    // The snapshot reordered the two records: score in the new order
+                    // (comparison levels need not be symmetric).
                     let (pattern, weight) = scorer.score(a, b);
-                    Some(ScoredPair {
+                    (weight >= min_w).then_some(ScoredPair {
                         a,
                         b,
                         rule: k as u8,
