@@ -197,7 +197,10 @@ fn corrupt(path: &Path, why: &str) -> Error {
 fn read_array<T: Le>(dir: &Path, name: &str) -> Result<Vec<T>> {
     let bytes = read_bytes(dir, name)?;
     if bytes.len() % T::SIZE != 0 {
-        return Err(corrupt(&dir.join(name), "length is not a whole number of elements"));
+        return Err(corrupt(
+            &dir.join(name),
+            "length is not a whole number of elements",
+        ));
     }
     Ok(bytes.chunks_exact(T::SIZE).map(T::get).collect())
 }
@@ -224,11 +227,7 @@ fn read_array_len<T: Le>(dir: &Path, name: &str, len: usize) -> Result<Vec<T>> {
     Ok(v)
 }
 
-fn write_strings<'a>(
-    dir: &Path,
-    name: &str,
-    items: impl Iterator<Item = &'a str>,
-) -> Result<()> {
+fn write_strings<'a>(dir: &Path, name: &str, items: impl Iterator<Item = &'a str>) -> Result<()> {
     let mut bytes = Vec::new();
     let mut ends = Vec::new();
     for s in items {
@@ -343,7 +342,11 @@ impl StoreSlots {
     /// Builds every table from scratch (dedupe; O(dictionary sizes)).
     pub fn build(store: &RecordStore) -> StoreSlots {
         let (tokens, rest) = rayon::join(
-            || Slots::build(store.names.tokens.len(), |c| &store.names.tokens[c as usize]),
+            || {
+                Slots::build(store.names.tokens.len(), |c| {
+                    &store.names.tokens[c as usize]
+                })
+            },
             || {
                 rayon::join(
                     || Slots::build(store.addresses.len(), |c| &store.addresses[c as usize]),
@@ -358,7 +361,9 @@ impl StoreSlots {
                                 store
                                     .extras
                                     .iter()
-                                    .map(|e| Slots::build(e.values.len(), |c| &e.values[c as usize]))
+                                    .map(|e| {
+                                        Slots::build(e.values.len(), |c| &e.values[c as usize])
+                                    })
                                     .collect::<Vec<_>>()
                             },
                         )
@@ -566,8 +571,16 @@ pub fn write_index(run_dir: &Path, c: &IndexContents<'_>) -> Result<PendingIndex
     write_array(dir, "address_words.slots.u32", &c.slots.address_words.0)?;
     for (i, e) in s.extras.iter().enumerate() {
         write_array(dir, &format!("extra{i}.codes.u32"), &e.codes)?;
-        write_strings(dir, &format!("extra{i}.values"), e.values.iter().map(|t| &**t))?;
-        write_array(dir, &format!("extra{i}.values.slots.u32"), &c.slots.extras[i].0)?;
+        write_strings(
+            dir,
+            &format!("extra{i}.values"),
+            e.values.iter().map(|t| &**t),
+        )?;
+        write_array(
+            dir,
+            &format!("extra{i}.values.slots.u32"),
+            &c.slots.extras[i].0,
+        )?;
         let has: Vec<u8> = e.numbers.iter().map(|n| u8::from(n.is_some())).collect();
         let num: Vec<f64> = e.numbers.iter().map(|n| n.unwrap_or(0.0)).collect();
         write_array(dir, &format!("extra{i}.has_number.u8"), &has)?;
@@ -691,7 +704,10 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
     let n = manifest.records as usize;
     let (id_bytes, id_ends) = read_string_parts(dir, "record_id")?;
     if id_ends.len() != n {
-        return Err(corrupt(&dir.join("record_id.ends.u64"), "wrong number of records"));
+        return Err(corrupt(
+            &dir.join("record_id.ends.u64"),
+            "wrong number of records",
+        ));
     }
     let name = read_array_len::<u32>(dir, "name.u32", n)?;
     let dob = read_array_len::<u64>(dir, "dob.u64", n)?
@@ -752,9 +768,16 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
     let mut start = 0usize;
     for &e in &tok_ends {
         let e = e as usize;
-        if e < start || e > tok.len() || tok[start..e].iter().any(|&w| w as usize >= address_words.len())
+        if e < start
+            || e > tok.len()
+            || tok[start..e]
+                .iter()
+                .any(|&w| w as usize >= address_words.len())
         {
-            return Err(corrupt(&dir.join("address_tokens.u32"), "offsets or ids out of range"));
+            return Err(corrupt(
+                &dir.join("address_tokens.u32"),
+                "offsets or ids out of range",
+            ));
         }
         address_tokens.push(tok[start..e].to_vec().into_boxed_slice());
         start = e;
@@ -766,15 +789,25 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         let values = read_strings(dir, &format!("extra{i}.values"))?;
         let has = read_array::<u8>(dir, &format!("extra{i}.has_number.u8"))?;
         let num = read_array::<f64>(dir, &format!("extra{i}.numbers.f64"))?;
-        if has.len() != num.len() || codes.iter().any(|&c| c != crate::intern::NONE && c as usize >= values.len()) {
-            return Err(corrupt(&dir.join(format!("extra{i}.codes.u32")), "codes out of range"));
+        if has.len() != num.len()
+            || codes
+                .iter()
+                .any(|&c| c != crate::intern::NONE && c as usize >= values.len())
+        {
+            return Err(corrupt(
+                &dir.join(format!("extra{i}.codes.u32")),
+                "codes out of range",
+            ));
         }
         let numbers = has
             .iter()
             .zip(&num)
             .map(|(&h, &x)| (h != 0).then_some(x))
             .collect();
-        extra_slots.push(Slots(read_array(dir, &format!("extra{i}.values.slots.u32"))?));
+        extra_slots.push(Slots(read_array(
+            dir,
+            &format!("extra{i}.values.slots.u32"),
+        )?));
         extras.push(ExtraColumn {
             name: e.name.clone().unwrap_or_else(|| e.column.clone()),
             kind: e.kind,
@@ -786,7 +819,10 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
     }
     // Codes must point into their dictionaries: a damaged index is an error, not a panic.
     let n_entries = entries.len();
-    if name.iter().any(|&c| c != crate::intern::NONE && c as usize >= n_entries) {
+    if name
+        .iter()
+        .any(|&c| c != crate::intern::NONE && c as usize >= n_entries)
+    {
         return Err(corrupt(&dir.join("name.u32"), "a code is out of range"));
     }
     if address
@@ -825,9 +861,14 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
     };
     let slot_file = |name: &str, strings: usize| -> Result<Slots> {
         let s = read_array::<u32>(dir, name)?;
-        if s.len() < strings || !s.len().is_power_of_two() && strings > 0 || s.iter().any(|&c| c as usize > strings)
+        if s.len() < strings
+            || !s.len().is_power_of_two() && strings > 0
+            || s.iter().any(|&c| c as usize > strings)
         {
-            return Err(corrupt(&dir.join(name), "hash table does not fit its dictionary"));
+            return Err(corrupt(
+                &dir.join(name),
+                "hash table does not fit its dictionary",
+            ));
         }
         Ok(Slots(s))
     };
@@ -839,8 +880,15 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         extras: extra_slots,
     };
     for (i, s) in slots.extras.iter().enumerate() {
-        if s.0.len() < store.extras[i].values.len() || s.0.iter().any(|&c| c as usize > store.extras[i].values.len()) {
-            return Err(corrupt(&dir.join(format!("extra{i}.values.slots.u32")), "hash table does not fit"));
+        if s.0.len() < store.extras[i].values.len()
+            || s.0
+                .iter()
+                .any(|&c| c as usize > store.extras[i].values.len())
+        {
+            return Err(corrupt(
+                &dir.join(format!("extra{i}.values.slots.u32")),
+                "hash table does not fit",
+            ));
         }
     }
     let row_fp = read_array_len::<u64>(dir, "row_fp.u64", n)?;
@@ -849,7 +897,10 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         let keys = read_array::<u64>(dir, &format!("rule{k}.keys.u64"))?;
         let records = read_array_len::<u32>(dir, &format!("rule{k}.records.u32"), keys.len())?;
         if records.iter().any(|&r| r as usize >= n) || keys.windows(2).any(|w| w[0] > w[1]) {
-            return Err(corrupt(&dir.join(format!("rule{k}.records.u32")), "postings out of order or range"));
+            return Err(corrupt(
+                &dir.join(format!("rule{k}.records.u32")),
+                "postings out of order or range",
+            ));
         }
         postings.push(Postings { keys, records });
     }
@@ -861,15 +912,28 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         pattern: read_array_len(dir, "pairs.pattern.u64", p)?,
         weight: read_array_len(dir, "pairs.weight.f64", p)?,
     };
-    if pairs.a.iter().zip(&pairs.b).any(|(&a, &b)| a as usize >= n || b as usize >= n)
-        || pairs.rule.iter().any(|&r| r as usize >= manifest.rules.len())
+    if pairs
+        .a
+        .iter()
+        .zip(&pairs.b)
+        .any(|(&a, &b)| a as usize >= n || b as usize >= n)
+        || pairs
+            .rule
+            .iter()
+            .any(|&r| r as usize >= manifest.rules.len())
     {
         return Err(corrupt(&dir.join("pairs.a.u32"), "pairs out of range"));
     }
     let cluster_of = read_array_len::<u32>(dir, "cluster.u32", n)?;
     let cluster_names = read_strings(dir, "cluster_names")?;
-    if cluster_of.iter().any(|&c| c as usize >= cluster_names.len()) {
-        return Err(corrupt(&dir.join("cluster.u32"), "cluster numbers out of range"));
+    if cluster_of
+        .iter()
+        .any(|&c| c as usize >= cluster_names.len())
+    {
+        return Err(corrupt(
+            &dir.join("cluster.u32"),
+            "cluster numbers out of range",
+        ));
     }
     Ok(RunIndex {
         manifest,

@@ -331,9 +331,8 @@ impl TfTables {
                     let t: Vec<f32> = (0..tf_dictionary_len(store, c.field) as u32)
                         .into_par_iter()
                         .map(|code| {
-                            let h = crate::index::hash_bytes(
-                                tf_value(store, c.field, code).as_bytes(),
-                            );
+                            let h =
+                                crate::index::hash_bytes(tf_value(store, c.field, code).as_bytes());
                             tf_weight(m, counts.get(&h).copied().unwrap_or(1), tc.total)
                         })
                         .collect();
@@ -355,8 +354,7 @@ impl TfTables {
                 for (code, n) in counts {
                     t[code as usize] = tf_weight(m, n, total);
                     if n >= 2 {
-                        let h =
-                            crate::index::hash_bytes(tf_value(store, c.field, code).as_bytes());
+                        let h = crate::index::hash_bytes(tf_value(store, c.field, code).as_bytes());
                         listed.push((h, n));
                     }
                 }
@@ -806,7 +804,11 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
             let (model, tf) = read_model(path, &cmps)?;
             Ok((model, tf, false))
         }
-        None => Ok((train(&store, &cmps, &blocker, config, opts.mode), None, true)),
+        None => Ok((
+            train(&store, &cmps, &blocker, config, opts.mode),
+            None,
+            true,
+        )),
     })?;
     st.finish(&format!(
         "lambda {:.4}, {} EM iterations",

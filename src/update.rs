@@ -117,7 +117,11 @@ pub struct UpdateSummary {
 
 const FRESH: u32 = 1 << 31;
 
-fn timed<T>(stages: &mut Vec<(String, f64)>, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+fn timed<T>(
+    stages: &mut Vec<(String, f64)>,
+    name: &str,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
     let t = Instant::now();
     let r = f()?;
     stages.push((name.to_owned(), t.elapsed().as_secs_f64()));
@@ -233,11 +237,19 @@ fn merge_dictionaries(idx: &mut RunIndex, fresh: &RecordStore) -> CodeMaps {
             }
             tokens.push(t.clone());
             let code = (tokens.len() - 1) as u32;
-            slots.tokens.insert(code, tokens.len(), |c| &tokens[c as usize]);
+            slots
+                .tokens
+                .insert(code, tokens.len(), |c| &tokens[c as usize]);
             code
         })
         .collect();
-    let tm = |c: u32| if c == NONE { NONE } else { token_map[c as usize] };
+    let tm = |c: u32| {
+        if c == NONE {
+            NONE
+        } else {
+            token_map[c as usize]
+        }
+    };
     // Name entries: one per canonical form; the previous run's entry wins.
     let mut by_canonical: HashMap<u32, u32> = HashMap::new();
     let candidates: HashSet<u32> = fresh
@@ -350,7 +362,13 @@ fn merge_dictionaries(idx: &mut RunIndex, fresh: &RecordStore) -> CodeMaps {
 
 /// The store of the new snapshot: unchanged records' codes copied from the
 /// previous store, normalized rows' codes mapped into its dictionaries.
-fn merged_store(idx: &mut RunIndex, snap: &mut Snapshot, maps: &CodeMaps, config: &Config, source: String) -> RecordStore {
+fn merged_store(
+    idx: &mut RunIndex,
+    snap: &mut Snapshot,
+    maps: &CodeMaps,
+    config: &Config,
+    source: String,
+) -> RecordStore {
     let old = &idx.store;
     let fresh = &snap.fresh;
     let map = |m: &[u32], c: u32| if c == NONE { NONE } else { m[c as usize] };
@@ -712,7 +730,9 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     let st = progress.stage("cluster", None);
     let link_w = weight_of(config.model.threshold);
     let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
-    let clusters = timed(&mut stages, "cluster", || Ok(cluster_pairs(&store, &pairs, link_w)))?;
+    let clusters = timed(&mut stages, "cluster", || {
+        Ok(cluster_pairs(&store, &pairs, link_w))
+    })?;
     let ids = timed(&mut stages, "cluster ids", || {
         Ok(assign_ids(&store, &clusters.representative, &snap, &idx))
     })?;
@@ -738,7 +758,12 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
             &pairs,
             Mode::Dedupe,
         )?];
-        files.push(write_named_clusters(&opts.out, &store, &ids, &clusters.size)?);
+        files.push(write_named_clusters(
+            &opts.out,
+            &store,
+            &ids,
+            &clusters.size,
+        )?);
         files.push(write_changes(&opts.out, &ids.changes)?);
         // The new index: postings merged (previous entries of remaining
         // records, then the normalized rows', per key).
@@ -1013,7 +1038,12 @@ fn assign_ids(
     }
 }
 
-fn write_named_clusters(out: &Path, store: &RecordStore, ids: &ClusterIds, size: &[u32]) -> Result<AtomicFile> {
+fn write_named_clusters(
+    out: &Path,
+    store: &RecordStore,
+    ids: &ClusterIds,
+    size: &[u32],
+) -> Result<AtomicFile> {
     let schema = Arc::new(Schema::new(vec![
         ArrowField::new("record_id", DataType::Utf8, false),
         ArrowField::new("cluster_id", DataType::Utf8, false),
