@@ -580,7 +580,6 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
             .min(config.model.threshold),
     );
     let cap = config.blocking.max_block_size;
-    let mut new_postings = Vec::with_capacity(rules.len());
     let mut dropped: HashSet<(usize, u64)> = HashSet::new();
     let mut grown = 0u64;
     let mut shrunk = 0u64;
@@ -739,6 +738,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     st.finish(&format!("{} clusters", ids.names.len()));
 
     let st = progress.stage("write", None);
+    let idx_slots = std::mem::take(&mut idx.slots);
     let n_clusters = ids.names.len() as u64;
     let multi = clusters
         .representative
@@ -749,45 +749,53 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
     let (files, index) = timed(&mut stages, "write", || {
         prepare_dir(&opts.out)?;
-        let mut files = vec![write_pairs(
-            &opts.out,
-            &store,
-            &cmps,
-            &scorer,
-            &rules,
-            &pairs,
-            Mode::Dedupe,
-        )?];
-        files.push(write_named_clusters(
-            &opts.out,
-            &store,
-            &ids,
-            &clusters.size,
-        )?);
-        files.push(write_changes(&opts.out, &ids.changes)?);
-        // The new index: postings merged (previous entries of remaining
-        // records, then the normalized rows', per key).
-        for (k, post) in idx.postings.iter().enumerate() {
-            new_postings.push(merge_postings(post, &old_to_new, &fresh_keys_per_rule[k]));
-        }
-        let refs: Vec<PostingsRef<'_>> = new_postings.iter().map(PostingsRef::Sorted).collect();
-        let mut slots = std::mem::take(&mut idx.slots);
-        slots.record_id = record_id_slots(&store);
-        let index = write_index(
-            &opts.out,
-            &IndexContents {
-                config: &config,
-                model_hash: model_hash(&model, &tf),
-                store: &store,
-                slots: &slots,
-                row_fp: &snap.fp,
-                postings: &refs,
-                pairs: &pairs,
-                cluster_of: &ids.cluster_of,
-                cluster_names: &ids.names,
+        // The Parquet outputs and the index are independent: write them side by side.
+        let (files, index) = rayon::join(
+            || -> Result<Vec<AtomicFile>> {
+                Ok(vec![
+                    write_pairs(
+                        &opts.out,
+                        &store,
+                        &cmps,
+                        &scorer,
+                        &rules,
+                        &pairs,
+                        Mode::Dedupe,
+                    )?,
+                    write_named_clusters(&opts.out, &store, &ids, &clusters.size)?,
+                    write_changes(&opts.out, &ids.changes)?,
+                ])
             },
-        )?;
-        Ok((files, index))
+            || {
+                // The new index: postings merged (previous entries of remaining
+                // records, then the normalized rows', per key).
+                let new_postings: Vec<Postings> = idx
+                    .postings
+                    .par_iter()
+                    .zip(&fresh_keys_per_rule)
+                    .map(|(post, fresh)| merge_postings(post, &old_to_new, fresh))
+                    .collect();
+                let refs: Vec<PostingsRef<'_>> =
+                    new_postings.iter().map(PostingsRef::Sorted).collect();
+                let mut slots = idx_slots;
+                slots.record_id = record_id_slots(&store);
+                write_index(
+                    &opts.out,
+                    &IndexContents {
+                        config: &config,
+                        model_hash: model_hash(&model, &tf),
+                        store: &store,
+                        slots: &slots,
+                        row_fp: &snap.fp,
+                        postings: &refs,
+                        pairs: &pairs,
+                        cluster_of: &ids.cluster_of,
+                        cluster_names: &ids.names,
+                    },
+                )
+            },
+        );
+        Ok((files?, index?))
     })?;
     let pairs_written = pairs.len() as u64;
     drop(pairs);
@@ -996,7 +1004,6 @@ fn assign_ids(
         let id = &names[c as usize];
         let claimed = !claims[c as usize].is_empty();
         let prev = prev_cluster[i];
-        let prev_name = (prev != NONE).then(|| old_name(prev).to_owned());
         let change = if !claimed {
             if prev != NONE {
                 split_from.insert(prev);
@@ -1013,7 +1020,7 @@ fn assign_ids(
         changes.push(Change {
             cluster_id: Some(id.clone()),
             change,
-            previous_cluster_id: prev_name,
+            previous_cluster_id: (prev != NONE).then(|| old_name(prev).to_owned()),
             record_id: store.record_id(RecordId(i as u32)).to_owned(),
         });
     }
@@ -1057,10 +1064,14 @@ fn write_named_clusters(
         let mut rid = StringBuilder::new();
         let mut cid = StringBuilder::new();
         let mut sz = UInt32Builder::new();
-        for i in start..end {
-            rid.append_value(store.record_id(RecordId(i as u32)));
-            cid.append_value(&ids.names[ids.cluster_of[i] as usize]);
-            sz.append_value(size[i]);
+        for (i, (&c, &sz_i)) in ids.cluster_of[start..end]
+            .iter()
+            .zip(&size[start..end])
+            .enumerate()
+        {
+            rid.append_value(store.record_id(RecordId((start + i) as u32)));
+            cid.append_value(&ids.names[c as usize]);
+            sz.append_value(sz_i);
         }
         let cols: Vec<ArrayRef> = vec![
             Arc::new(rid.finish()),
