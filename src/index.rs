@@ -301,6 +301,18 @@ impl Slots {
         self.0[i] = code + 1;
     }
 
+    /// A table over `strings` strings as [`Slots::build`] makes it: a power of
+    /// two at least twice the strings, at most half full (so every probe
+    /// sequence reaches an empty slot), codes in range.
+    fn fits(&self, strings: usize) -> bool {
+        let t = &self.0;
+        let used = t.iter().filter(|&&c| c != 0).count();
+        t.len().is_power_of_two()
+            && t.len() >= 2 * strings
+            && used <= t.len() / 2
+            && t.iter().all(|&c| c as usize <= strings)
+    }
+
     /// The code of `s`, if the dictionary has it.
     pub fn find<'a>(&self, s: &str, get: impl Fn(u32) -> &'a str) -> Option<u32> {
         if self.0.is_empty() {
@@ -790,6 +802,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         let has = read_array::<u8>(dir, &format!("extra{i}.has_number.u8"))?;
         let num = read_array::<f64>(dir, &format!("extra{i}.numbers.f64"))?;
         if has.len() != num.len()
+            || !(num.is_empty() || num.len() == values.len())
             || codes
                 .iter()
                 .any(|&c| c != crate::intern::NONE && c as usize >= values.len())
@@ -860,17 +873,14 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         rejects: Default::default(),
     };
     let slot_file = |name: &str, strings: usize| -> Result<Slots> {
-        let s = read_array::<u32>(dir, name)?;
-        if s.len() < strings
-            || !s.len().is_power_of_two() && strings > 0
-            || s.iter().any(|&c| c as usize > strings)
-        {
+        let s = Slots(read_array::<u32>(dir, name)?);
+        if !s.fits(strings) {
             return Err(corrupt(
                 &dir.join(name),
                 "hash table does not fit its dictionary",
             ));
         }
-        Ok(Slots(s))
+        Ok(s)
     };
     let slots = StoreSlots {
         record_id: slot_file("record_id.slots.u32", n)?,
@@ -880,11 +890,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         extras: extra_slots,
     };
     for (i, s) in slots.extras.iter().enumerate() {
-        if s.0.len() < store.extras[i].values.len()
-            || s.0
-                .iter()
-                .any(|&c| c as usize > store.extras[i].values.len())
-        {
+        if !s.fits(store.extras[i].values.len()) {
             return Err(corrupt(
                 &dir.join(format!("extra{i}.values.slots.u32")),
                 "hash table does not fit",
@@ -892,6 +898,12 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         }
     }
     let row_fp = read_array_len::<u64>(dir, "row_fp.u64", n)?;
+    if manifest.rules != config.blocking.rules {
+        return Err(corrupt(
+            &dir.join("manifest.json"),
+            "rules differ from its config",
+        ));
+    }
     let mut postings = Vec::new();
     for k in 0..manifest.rules.len() {
         let keys = read_array::<u64>(dir, &format!("rule{k}.keys.u64"))?;
@@ -972,6 +984,21 @@ mod tests {
         }
         assert_eq!(t.find("x", |c| &words[c as usize]), None);
         assert!(t.0.len() >= 2000);
+    }
+
+    #[test]
+    fn damaged_slot_tables_do_not_fit() {
+        let words = ["a", "b", "c"];
+        let t = Slots::build(3, |c| words[c as usize]);
+        assert!(t.fits(3));
+        // Full: a lookup of a missing string would probe forever.
+        assert!(!Slots(vec![1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1]).fits(3));
+        // A code past the dictionary.
+        let mut bad = t.clone();
+        bad.0[0] = 9;
+        assert!(!bad.fits(3));
+        // Not a power of two.
+        assert!(!Slots(vec![0; 12]).fits(3));
     }
 
     #[test]
