@@ -293,6 +293,16 @@ impl<'s> Blocker<'s> {
         }
     }
 
+    /// Rule `k`'s key of every record (`NO_KEY` when a part is missing).
+    pub fn keys(&self, k: usize) -> &[u64] {
+        &self.keys[k]
+    }
+
+    /// Rule `k`'s keyed records sorted by (key, index): the postings the run index stores.
+    pub fn order(&self, k: usize) -> &[u32] {
+        &self.order[k]
+    }
+
     /// True when an earlier rule than `k` already pairs `a` and `b`.
     #[inline]
     fn seen_earlier(&self, k: usize, a: usize, b: usize) -> bool {

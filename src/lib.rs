@@ -24,6 +24,7 @@ pub mod error;
 pub mod evaluate;
 pub mod flags;
 pub mod generate;
+pub mod index;
 pub mod intern;
 pub mod load;
 pub mod model;
@@ -33,5 +34,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod store;
+pub mod update;
 
 pub use error::{Error, Result};

@@ -13,6 +13,7 @@ use dinhdanh::generate::{generate, GenerateConfig, OutputFormat};
 use dinhdanh::normalize::date::Date;
 use dinhdanh::pipeline::{self, Mode, RunOptions};
 use dinhdanh::progress::Progress;
+use dinhdanh::update::{update, UpdateOptions};
 use dinhdanh::{Error, Result};
 
 #[derive(Parser)]
@@ -64,6 +65,14 @@ enum Command {
         after_help = "Example:\n  dinhdanh link --config dinhdanh.toml a.parquet b.parquet --out run"
     )]
     Link(LinkArgs),
+    /// Match a new snapshot against a previous dedupe run; stable cluster ids.
+    #[command(
+        after_help = "Example:\n  dinhdanh update --previous run-monday snapshot-tuesday.parquet --out run-tuesday\n\n\
+                            Only added and changed records (by record_id) are normalized, blocked against \
+                            the previous run's index and scored. Writes the usual outputs plus \
+                            changes.parquet and a new index; the previous run is not modified."
+    )]
+    Update(UpdateArgs),
     /// Score a clustering against a generator's ground truth.
     #[command(
         after_help = "Example:\n  dinhdanh evaluate --truth data/truth.parquet --clusters run/clusters.parquet"
@@ -151,6 +160,27 @@ struct DedupeArgs {
     input: PathBuf,
     #[command(flatten)]
     run: RunArgs,
+}
+
+#[derive(Args)]
+struct UpdateArgs {
+    /// The previous run directory (written by dedupe or update).
+    #[arg(long)]
+    previous: PathBuf,
+    /// Configuration file; the previous run's config.toml when omitted.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The model the previous run scored with (default: its model.json).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Reference date for future-date checks, YYYY-MM-DD (default: today).
+    #[arg(long)]
+    as_of: Option<String>,
+    /// The new snapshot (.parquet or .csv).
+    snapshot: PathBuf,
+    /// Output directory for the new run.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Args)]
@@ -298,6 +328,26 @@ fn run(command: Command, progress: &Progress) -> Result<()> {
         }
         Command::Dedupe(a) => run_pipeline(Mode::Dedupe, vec![a.input], a.run, progress),
         Command::Link(a) => run_pipeline(Mode::Link, vec![a.a, a.b], a.run, progress),
+        Command::Update(a) => {
+            let config = match &a.config {
+                Some(p) => Some(Config::from_path(p)?),
+                None => None,
+            };
+            let opts = UpdateOptions {
+                previous: a.previous,
+                config,
+                model: a.model,
+                snapshot: a.snapshot,
+                out: a.out,
+                as_of: parse_as_of(&a.as_of)?,
+            };
+            let summary = update(&opts, progress)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&summary).expect("serializes")
+            );
+            Ok(())
+        }
         Command::Evaluate(a) => {
             let beside = a.clusters.with_file_name("flags.parquet");
             let flags = a.flags.or_else(|| beside.is_file().then_some(beside));

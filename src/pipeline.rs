@@ -1,6 +1,6 @@
 //! `dedupe` and `link`: load → normalize → block → train → score → cluster → write.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,7 +10,7 @@ use arrow::datatypes::{DataType, Field as ArrowField, Schema};
 use arrow::record_batch::RecordBatch;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::block::{parse_rule, Blocker, KeyPart, RuleStats};
 use crate::cluster::{conflict_aware_components, ConflictAware, WeightedPair};
@@ -99,94 +99,129 @@ pub fn peak_rss_bytes() -> Option<u64> {
 
 /// Loads the inputs into a store, checking columns, ids and types.
 pub fn load_store(config: &Config, inputs: &[PathBuf], as_of: Date) -> Result<RecordStore> {
+    load_store_fp(config, inputs, as_of, None)
+}
+
+/// Which roles the config gives the input.
+pub(crate) fn present_roles(config: &Config) -> Present {
     let cols = &config.columns;
-    let present = Present {
+    Present {
         name: cols.full_name.is_some() || cols.given_name.is_some(),
         dob: cols.date_of_birth.is_some(),
         sex: cols.sex.is_some(),
         citizen_id: cols.citizen_id.is_some(),
         province: cols.province.is_some(),
         address: cols.address.is_some(),
-    };
-    let mut builder = StoreBuilder::new(config, present, as_of);
-    let roles = cols.roles();
-    let mut wanted: Vec<&str> = roles.iter().map(|&(_, c)| c).collect();
-    for e in &config.extra {
-        wanted.push(&e.column);
     }
+}
+
+/// [`load_store`], also collecting each row's raw-value fingerprint
+/// ([`crate::index::row_fingerprint`]) for the run index.
+pub(crate) fn load_store_fp(
+    config: &Config,
+    inputs: &[PathBuf],
+    as_of: Date,
+    mut fingerprints: Option<&mut Vec<u64>>,
+) -> Result<RecordStore> {
+    let mut builder = StoreBuilder::new(config, present_roles(config), as_of);
     for path in inputs {
-        let source = Source::open(path)?;
-        for (role, col) in roles
-            .iter()
-            .copied()
-            .chain(config.extra.iter().map(|e| ("extra", e.column.as_str())))
-        {
-            if !source.has_column(col) {
-                return Err(Error::data_at(
-                    path,
-                    None,
-                    Some(col),
-                    format!(
-                        "missing column for role {role}; columns present: {}. Set [columns] {role} \
-                         in the config to the right column, or to \"\" if the register has none",
-                        source.columns().join(", ")
-                    ),
-                ));
-            }
-            source.require_string(col)?;
-        }
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let src = builder.add_source(&name);
-        let mut row_no: u64 = 0;
-        for batch in source.batches(&wanted, 64 * 1024)? {
-            let batch = batch?;
-            let mut extras: Vec<Option<&str>> = Vec::with_capacity(config.extra.len());
-            let columns: Vec<_> = (0..wanted.len())
-                .map(|i| source.string_column(&batch, i))
-                .collect::<Result<_>>()?;
-            let get = |role: &str, i: usize| -> Option<&str> {
-                let idx = roles.iter().position(|&(r, _)| r == role)?;
-                columns[idx].get(i)
-            };
-            for i in 0..batch.num_rows() {
-                row_no += 1;
-                let Some(record_id) = get("record_id", i).filter(|s| !s.trim().is_empty()) else {
-                    return Err(Error::data_at(
-                        path,
-                        Some(row_no),
-                        Some(&cols.record_id),
-                        "record_id is null or empty; every record needs an id",
-                    ));
-                };
-                extras.clear();
-                for k in 0..config.extra.len() {
-                    extras.push(columns[roles.len() + k].get(i));
-                }
-                let row = RawRow {
-                    record_id,
-                    full_name: get("full_name", i),
-                    family_name: get("family_name", i),
-                    middle_name: get("middle_name", i),
-                    given_name: get("given_name", i),
-                    date_of_birth: get("date_of_birth", i),
-                    sex: get("sex", i),
-                    citizen_id: get("citizen_id", i),
-                    province: get("province", i),
-                    address: get("address", i),
-                };
-                builder.push(src, &row, &extras);
+        let rows = read_rows(config, path, |_, row, extras| {
+            if let Some(fp) = fingerprints.as_deref_mut() {
+                fp.push(crate::index::row_fingerprint(row, extras));
             }
-        }
-        if row_no == 0 {
+            builder.push(src, row, extras);
+            Ok(())
+        })?;
+        if rows == 0 {
             return Err(Error::data(path, "the input has no records"));
         }
     }
     let store = builder.finish();
-    check_unique_ids(&store, inputs, &cols.record_id)?;
+    check_unique_ids(&store, inputs, &config.columns.record_id)?;
     Ok(store)
+}
+
+/// Reads every row of one input: checks that each configured column exists
+/// and holds strings and that every row has a record_id, then calls
+/// `f(row_number, row, extra_values)` (row numbers 1-based). Returns the
+/// number of rows.
+pub(crate) fn read_rows(
+    config: &Config,
+    path: &Path,
+    mut f: impl FnMut(u64, &RawRow<'_>, &[Option<&str>]) -> Result<()>,
+) -> Result<u64> {
+    let cols = &config.columns;
+    let roles = cols.roles();
+    let mut wanted: Vec<&str> = roles.iter().map(|&(_, c)| c).collect();
+    for e in &config.extra {
+        wanted.push(&e.column);
+    }
+    let source = Source::open(path)?;
+    for (role, col) in roles
+        .iter()
+        .copied()
+        .chain(config.extra.iter().map(|e| ("extra", e.column.as_str())))
+    {
+        if !source.has_column(col) {
+            return Err(Error::data_at(
+                path,
+                None,
+                Some(col),
+                format!(
+                    "missing column for role {role}; columns present: {}. Set [columns] {role} \
+                     in the config to the right column, or to \"\" if the register has none",
+                    source.columns().join(", ")
+                ),
+            ));
+        }
+        source.require_string(col)?;
+    }
+    let mut row_no: u64 = 0;
+    for batch in source.batches(&wanted, 64 * 1024)? {
+        let batch = batch?;
+        let mut extras: Vec<Option<&str>> = Vec::with_capacity(config.extra.len());
+        let columns: Vec<_> = (0..wanted.len())
+            .map(|i| source.string_column(&batch, i))
+            .collect::<Result<_>>()?;
+        let get = |role: &str, i: usize| -> Option<&str> {
+            let idx = roles.iter().position(|&(r, _)| r == role)?;
+            columns[idx].get(i)
+        };
+        for i in 0..batch.num_rows() {
+            row_no += 1;
+            let Some(record_id) = get("record_id", i).filter(|s| !s.trim().is_empty()) else {
+                return Err(Error::data_at(
+                    path,
+                    Some(row_no),
+                    Some(&cols.record_id),
+                    "record_id is null or empty; every record needs an id",
+                ));
+            };
+            extras.clear();
+            for k in 0..config.extra.len() {
+                extras.push(columns[roles.len() + k].get(i));
+            }
+            let row = RawRow {
+                record_id,
+                full_name: get("full_name", i),
+                family_name: get("family_name", i),
+                middle_name: get("middle_name", i),
+                given_name: get("given_name", i),
+                date_of_birth: get("date_of_birth", i),
+                sex: get("sex", i),
+                citizen_id: get("citizen_id", i),
+                province: get("province", i),
+                address: get("address", i),
+            };
+            f(row_no, &row, &extras)?;
+        }
+    }
+    Ok(row_no)
 }
 
 /// Record ids must be unique within each input.
@@ -222,6 +257,23 @@ fn check_unique_ids(store: &RecordStore, inputs: &[PathBuf], column: &str) -> Re
     Ok(())
 }
 
+/// Term-frequency counts a model carries (`model.json`, key
+/// `term_frequency`), per comparison name: the number of records with a value,
+/// and for each value seen at least twice its count, keyed by
+/// [`crate::index::hash_bytes`] of the value (so the model file holds no
+/// personal values). A value not listed counts once. With the counts in the
+/// model, `dedupe --model` and `update` score with the same weights whatever
+/// the new data's frequencies.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TfCount {
+    pub total: u64,
+    /// (value hash, count), sorted by hash.
+    pub counts: Vec<(u64, u32)>,
+}
+
+/// Term-frequency counts by comparison name.
+pub type TfMap = BTreeMap<String, TfCount>;
+
 /// Term-frequency tables: for comparison c with a tf level, the adjusted
 /// weight of exact agreement on each value code.
 struct TfTables {
@@ -238,8 +290,43 @@ fn tf_code(store: &RecordStore, field: Field, r: RecordId) -> u32 {
     }
 }
 
+/// The value a term-frequency code stands for (what the model's counts are keyed by).
+fn tf_value(store: &RecordStore, field: Field, code: u32) -> &str {
+    match field {
+        Field::FullName => store
+            .names
+            .token(store.names.entries[code as usize].canonical),
+        Field::Given | Field::Family => store.names.token(code),
+        Field::Extra(i) => &store.extras[i].values[code as usize],
+        _ => "",
+    }
+}
+
+fn tf_dictionary_len(store: &RecordStore, field: Field) -> usize {
+    match field {
+        Field::FullName => store.names.entries.len(),
+        Field::Given | Field::Family => store.names.tokens.len(),
+        Field::Extra(i) => store.extras[i].values.len(),
+        _ => 0,
+    }
+}
+
+fn tf_weight(m: f64, n: u32, total: u64) -> f32 {
+    let tf = f64::from(n) / total.max(1) as f64;
+    (m / tf).log2() as f32
+}
+
 impl TfTables {
-    fn new(store: &RecordStore, cmps: &[Comparison], model: &Model, enabled: bool) -> TfTables {
+    /// Tables from the model's counts where it carries them, else counted in
+    /// the store; also returns the counts used (to be written with the model).
+    fn new(
+        store: &RecordStore,
+        cmps: &[Comparison],
+        model: &Model,
+        enabled: bool,
+        carried: Option<&TfMap>,
+    ) -> (TfTables, TfMap) {
+        let mut used = TfMap::new();
         let tables = cmps
             .iter()
             .enumerate()
@@ -248,6 +335,19 @@ impl TfTables {
                     .tf_level
                     .filter(|_| enabled || matches!(c.field, Field::Extra(_)))?;
                 let m = model.comparisons[i].levels[lvl as usize].m;
+                if let Some(tc) = carried.and_then(|t| t.get(&c.name)) {
+                    let counts: HashMap<u64, u32> = tc.counts.iter().copied().collect();
+                    let t: Vec<f32> = (0..tf_dictionary_len(store, c.field) as u32)
+                        .into_par_iter()
+                        .map(|code| {
+                            let h =
+                                crate::index::hash_bytes(tf_value(store, c.field, code).as_bytes());
+                            tf_weight(m, counts.get(&h).copied().unwrap_or(1), tc.total)
+                        })
+                        .collect();
+                    used.insert(c.name.clone(), tc.clone());
+                    return Some(t);
+                }
                 let mut counts: HashMap<u32, u32> = HashMap::new();
                 let mut total = 0u64;
                 for r in 0..store.len() {
@@ -259,15 +359,66 @@ impl TfTables {
                 }
                 let max = counts.keys().copied().max().map_or(0, |k| k as usize + 1);
                 let mut t = vec![0f32; max];
+                let mut listed: Vec<(u64, u32)> = Vec::new();
                 for (code, n) in counts {
-                    let tf = f64::from(n) / total.max(1) as f64;
-                    t[code as usize] = (m / tf).log2() as f32;
+                    t[code as usize] = tf_weight(m, n, total);
+                    if n >= 2 {
+                        let h = crate::index::hash_bytes(tf_value(store, c.field, code).as_bytes());
+                        listed.push((h, n));
+                    }
                 }
+                listed.sort_unstable();
+                used.insert(
+                    c.name.clone(),
+                    TfCount {
+                        total,
+                        counts: listed,
+                    },
+                );
                 Some(t)
             })
             .collect();
-        TfTables { tables }
+        (TfTables { tables }, used)
     }
+}
+
+/// `model.json`: the model, then the term-frequency counts it was scored with
+/// (compact: they can be long).
+pub(crate) fn model_json(model: &Model, tf: &TfMap) -> Vec<u8> {
+    let mut text = serde_json::to_string_pretty(model).expect("model serializes");
+    if !tf.is_empty() {
+        let body = text.trim_end().trim_end_matches('}').trim_end().len();
+        text.truncate(body);
+        text.push_str(",\n  \"term_frequency\": ");
+        text.push_str(&serde_json::to_string(tf).expect("counts serialize"));
+        text.push_str("\n}");
+    }
+    text.into_bytes()
+}
+
+/// A hash of the model and its counts: equal models score pairs alike.
+pub(crate) fn model_hash(model: &Model, tf: &TfMap) -> u64 {
+    let bytes = serde_json::to_vec(&(model, tf)).expect("model serializes");
+    crate::index::hash_bytes(&bytes)
+}
+
+/// Reads a `model.json` (with its term-frequency counts, if any) and checks it
+/// fits the comparisons.
+pub(crate) fn read_model(path: &Path, cmps: &[Comparison]) -> Result<(Model, Option<TfMap>)> {
+    #[derive(Deserialize)]
+    struct Counts {
+        #[serde(default)]
+        term_frequency: Option<TfMap>,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let model: Model = serde_json::from_str(&text)
+        .map_err(|e| Error::usage(format!("{}: not a model.json: {e}", path.display())))?;
+    let counts: Counts = serde_json::from_str(&text)
+        .map_err(|e| Error::usage(format!("{}: not a model.json: {e}", path.display())))?;
+    model
+        .check_fits(cmps)
+        .map_err(|why| Error::usage(format!("{}: {why}", path.display())))?;
+    Ok((model, counts.term_frequency))
 }
 
 /// Scores pairs: weights by table lookup, term-frequency on exact levels.
@@ -287,40 +438,60 @@ pub struct Scorer<'a> {
     tf: TfTables,
     /// Indices of the full-name, given-name and family-name comparisons.
     name_views: Option<(usize, usize, usize)>,
+    /// The term-frequency counts the weights use (written with the model).
+    pub tf_used: TfMap,
 }
 
 impl<'a> Scorer<'a> {
-    fn new(store: &'a RecordStore, cmps: &'a [Comparison], model: &Model, tf: bool) -> Scorer<'a> {
+    /// `carried`: the model's term-frequency counts; None counts them in the store.
+    pub(crate) fn new(
+        store: &'a RecordStore,
+        cmps: &'a [Comparison],
+        model: &Model,
+        tf: bool,
+        carried: Option<&TfMap>,
+    ) -> Scorer<'a> {
+        let (tf, tf_used) = TfTables::new(store, cmps, model, tf, carried);
         Scorer {
             store,
             cmps,
             table: model.weight_table(),
             prior: model.prior_weight,
-            tf: TfTables::new(store, cmps, model, tf),
+            tf,
+            tf_used,
             name_views: name_views(cmps),
         }
     }
 
-    /// The weight of comparison `i` at level `l` for the pair.
-    fn level_weight(&self, i: usize, l: u8, a: RecordId) -> f64 {
+    /// The weight of comparison `i` at level `l` for the pair. On the
+    /// term-frequency level the two records may hold different values (an exact
+    /// family-name level also accepts the same name without marks): the weight
+    /// is that of the more frequent value, as Splink does, so a pair scores the
+    /// same whichever record comes first in the input.
+    pub fn level_weight(&self, i: usize, l: u8, a: RecordId, b: RecordId) -> f64 {
         if let (Some(t), Some(tl)) = (&self.tf.tables[i], self.cmps[i].tf_level) {
             if l == tl {
-                let code = tf_code(self.store, self.cmps[i].field, a);
-                if code != NONE {
-                    return f64::from(t[code as usize]);
+                let field = self.cmps[i].field;
+                let w = |r: RecordId| {
+                    let code = tf_code(self.store, field, r);
+                    (code != NONE).then(|| t.get(code as usize).copied().unwrap_or(f32::MAX))
+                };
+                match (w(a), w(b)) {
+                    (Some(x), Some(y)) => return f64::from(x.min(y)),
+                    (Some(x), None) | (None, Some(x)) => return f64::from(x),
+                    (None, None) => {}
                 }
             }
         }
         self.table[i * 16 + l as usize]
     }
 
-    /// The counted weight of each comparison for a pair with pattern `p`
-    /// (`a` is the pair's left record, whose value the term-frequency
-    /// adjustment looks up). The match weight is the prior plus their sum.
-    pub fn weights(&self, p: Pattern, a: RecordId) -> [f64; 16] {
+    /// The counted weight of each comparison for the pair (a, b) with
+    /// pattern `p`. The match weight is the prior plus their sum.
+    pub fn weights(&self, p: Pattern, a: RecordId, b: RecordId) -> [f64; 16] {
         let mut w = [0.0; 16];
         for (i, x) in w.iter_mut().enumerate().take(self.cmps.len()) {
-            *x = self.level_weight(i, level(p, i), a);
+            *x = self.level_weight(i, level(p, i), a, b);
         }
         if let Some((full, given, family)) = self.name_views {
             // A disagreeing full name ("other") says less than the parts
@@ -337,7 +508,7 @@ impl<'a> Scorer<'a> {
 
     pub fn score(&self, a: RecordId, b: RecordId) -> (Pattern, f64) {
         let p = compare(self.store, self.cmps, a, b);
-        let w = self.prior + self.weights(p, a).iter().sum::<f64>();
+        let w = self.prior + self.weights(p, a, b).iter().sum::<f64>();
         (p, w)
     }
 }
@@ -604,12 +775,53 @@ fn sample_hash(a: RecordId, b: RecordId, seed: u64) -> u64 {
 
 /// One scored pair kept for output.
 #[derive(Clone, Copy, Debug)]
-struct ScoredPair {
-    a: RecordId,
-    b: RecordId,
-    rule: u8,
-    pattern: Pattern,
-    weight: f64,
+pub struct ScoredPair {
+    pub a: RecordId,
+    pub b: RecordId,
+    /// Index of the blocking rule that found the pair.
+    pub rule: u8,
+    pub pattern: Pattern,
+    pub weight: f64,
+}
+
+/// The weight at which a match probability is reached.
+pub(crate) fn weight_of(probability: f64) -> f64 {
+    if probability <= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        (probability / (1.0 - probability)).log2()
+    }
+}
+
+/// Clusters the records linked by pairs at or above `link_w`: the one place
+/// `dedupe` and `update` cluster, so their partitions agree.
+pub(crate) fn cluster_pairs(
+    store: &RecordStore,
+    pairs: &[ScoredPair],
+    link_w: f64,
+) -> ConflictAware {
+    let matching: Vec<WeightedPair> = pairs
+        .iter()
+        .filter(|p| p.weight >= link_w)
+        .map(|p| WeightedPair {
+            a: p.a,
+            b: p.b,
+            weight: p.weight,
+        })
+        .collect();
+    conflict_aware_components(
+        store.len(),
+        &matching,
+        |i| {
+            let c = store.cid[i as usize];
+            (c.kind == Cid::PERSONAL).then_some(c.value)
+        },
+        |x, y| {
+            let (x, y) = (RecordId(x), RecordId(y));
+            (store.record_id(x), store.source[x.index()])
+                < (store.record_id(y), store.source[y.index()])
+        },
+    )
 }
 
 /// Runs dedupe or link and writes every output; returns the summary.
@@ -627,8 +839,10 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let mut stages = Vec::new();
 
     let st = progress.stage("load", None);
+    let mut row_fp = Vec::new();
     let store = timed(&mut stages, "load+normalize", || {
-        load_store(config, &opts.inputs, opts.as_of)
+        let fp = (opts.mode == Mode::Dedupe).then_some(&mut row_fp);
+        load_store_fp(config, &opts.inputs, opts.as_of, fp)
     })?;
     st.finish(&format!("{} records", store.len()));
 
@@ -656,17 +870,16 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     }
 
     let st = progress.stage("train", None);
-    let (model, trained) = timed(&mut stages, "train", || match &opts.model {
+    let (model, carried_tf, trained) = timed(&mut stages, "train", || match &opts.model {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            let model: Model = serde_json::from_str(&text)
-                .map_err(|e| Error::usage(format!("{}: not a model.json: {e}", path.display())))?;
-            model
-                .check_fits(&cmps)
-                .map_err(|why| Error::usage(format!("{}: {why}", path.display())))?;
-            Ok((model, false))
+            let (model, tf) = read_model(path, &cmps)?;
+            Ok((model, tf, false))
         }
-        None => Ok((train(&store, &cmps, &blocker, config, opts.mode), true)),
+        None => Ok((
+            train(&store, &cmps, &blocker, config, opts.mode),
+            None,
+            true,
+        )),
     })?;
     st.finish(&format!(
         "lambda {:.4}, {} EM iterations",
@@ -674,16 +887,19 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     ));
 
     let st = progress.stage("score", Some(candidate_pairs));
-    let scorer = Scorer::new(&store, &cmps, &model, config.model.term_frequency);
-    let min_out = config
-        .output
-        .min_pair_probability
-        .min(config.model.threshold);
-    let min_w = if min_out <= 0.0 {
-        f64::NEG_INFINITY
-    } else {
-        (min_out / (1.0 - min_out)).log2()
-    };
+    let scorer = Scorer::new(
+        &store,
+        &cmps,
+        &model,
+        config.model.term_frequency,
+        carried_tf.as_ref(),
+    );
+    let min_w = weight_of(
+        config
+            .output
+            .min_pair_probability
+            .min(config.model.threshold),
+    );
     let mut pairs = timed(&mut stages, "score", || {
         Ok(blocker.fold_pairs(
             Vec::<ScoredPair>::new,
@@ -712,31 +928,9 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let threshold = config.model.threshold;
     let link_w = (threshold / (1.0 - threshold)).log2();
     let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
-    let matching: Vec<WeightedPair> = pairs
-        .iter()
-        .filter(|p| p.weight >= link_w)
-        .map(|p| WeightedPair {
-            a: p.a,
-            b: p.b,
-            weight: p.weight,
-        })
-        .collect();
     let ConflictAware { clusters, cut } = timed(&mut stages, "cluster", || {
-        Ok(conflict_aware_components(
-            store.len(),
-            &matching,
-            |i| {
-                let c = store.cid[i as usize];
-                (c.kind == Cid::PERSONAL).then_some(c.value)
-            },
-            |x, y| {
-                let (x, y) = (RecordId(x), RecordId(y));
-                (store.record_id(x), store.source[x.index()])
-                    < (store.record_id(y), store.source[y.index()])
-            },
-        ))
+        Ok(cluster_pairs(&store, &pairs, link_w))
     })?;
-    drop(matching);
     let n_clusters = clusters
         .representative
         .iter()
@@ -771,13 +965,33 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let files = timed(&mut stages, "write", || {
         let files = vec![
             write_pairs(
-                &opts.out, &store, &cmps, &scorer, &blocker, &pairs, opts.mode,
+                &opts.out,
+                &store,
+                &cmps,
+                &scorer,
+                &blocker.rules,
+                &pairs,
+                opts.mode,
             )?,
             write_clusters(&opts.out, &store, &clusters, opts.mode)?,
             write_flags(&opts.out, &store, &flags, opts.mode == Mode::Link)?,
         ];
-        Ok(files)
+        let index = if opts.mode == Mode::Dedupe {
+            Some(write_dedupe_index(
+                opts,
+                &store,
+                &blocker,
+                &row_fp,
+                &pairs,
+                &clusters,
+                model_hash(&model, &scorer.tf_used),
+            )?)
+        } else {
+            None
+        };
+        Ok((files, index))
     })?;
+    let (files, index) = files;
     st.finish("outputs written");
 
     let summary = Summary {
@@ -817,8 +1031,13 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     for f in files {
         f.commit()?;
     }
-    let model_json = serde_json::to_vec_pretty(&model).expect("model serializes");
-    write_atomic(&opts.out.join("model.json"), &model_json)?;
+    if let Some(index) = index {
+        index.commit()?;
+    }
+    write_atomic(
+        &opts.out.join("model.json"),
+        &model_json(&model, &scorer.tf_used),
+    )?;
     let summary_json = serde_json::to_vec_pretty(&summary).expect("summary serializes");
     write_atomic(&opts.out.join("summary.json"), &summary_json)?;
     let config_toml = config.to_toml();
@@ -983,12 +1202,60 @@ fn write_report(out: &Path, html: &str) -> Result<AtomicFile> {
     Ok(f)
 }
 
-fn write_pairs(
+/// The run index of a dedupe run (written under a temporary name).
+fn write_dedupe_index(
+    opts: &RunOptions,
+    store: &RecordStore,
+    blocker: &Blocker<'_>,
+    row_fp: &[u64],
+    pairs: &[ScoredPair],
+    clusters: &crate::cluster::Clusters,
+    model_hash: u64,
+) -> Result<crate::index::PendingIndex> {
+    use crate::index::{write_index, IndexContents, PostingsRef, StoreSlots};
+    let mut number = vec![u32::MAX; store.len()];
+    let mut names = Vec::new();
+    let cluster_of: Vec<u32> = clusters
+        .representative
+        .iter()
+        .map(|&rep| {
+            let n = &mut number[rep as usize];
+            if *n == u32::MAX {
+                *n = names.len() as u32;
+                names.push(store.record_id(RecordId(rep)).to_owned());
+            }
+            *n
+        })
+        .collect();
+    let slots = StoreSlots::build(store);
+    let postings: Vec<PostingsRef<'_>> = (0..blocker.rules.len())
+        .map(|k| PostingsRef::ByRecord {
+            keys: blocker.keys(k),
+            records: blocker.order(k),
+        })
+        .collect();
+    write_index(
+        &opts.out,
+        &IndexContents {
+            config: &opts.config,
+            model_hash,
+            store,
+            slots: &slots,
+            row_fp,
+            postings: &postings,
+            pairs,
+            cluster_of: &cluster_of,
+            cluster_names: &names,
+        },
+    )
+}
+
+pub(crate) fn write_pairs(
     out: &Path,
     store: &RecordStore,
     cmps: &[Comparison],
     scorer: &Scorer<'_>,
-    blocker: &Blocker<'_>,
+    rules: &[crate::block::Rule],
     pairs: &[ScoredPair],
     mode: Mode,
 ) -> Result<AtomicFile> {
@@ -1038,8 +1305,8 @@ fn write_pairs(
             rs.append_value(store.source_name(p.b));
             weight.append_value(p.weight);
             prob.append_value(probability(p.weight));
-            rule.append_value(&blocker.rules[p.rule as usize].name);
-            let weights = scorer.weights(p.pattern, p.a);
+            rule.append_value(&rules[p.rule as usize].name);
+            let weights = scorer.weights(p.pattern, p.a, p.b);
             for (i, c) in cmps.iter().enumerate() {
                 let l = level(p.pattern, i);
                 lv[i].append_value(c.levels[l as usize]);
@@ -1179,8 +1446,8 @@ pub fn explain(run_dir: &Path, id1: &str, id2: &str) -> Result<String> {
     let summary: serde_json::Value = serde_json::from_str(&read("summary.json")?)
         .map_err(|e| Error::usage(format!("{}: {e}", run_dir.join("summary.json").display())))?;
     let config = Config::from_toml(&read("config.toml")?)?;
-    let model: Model = serde_json::from_str(&read("model.json")?)
-        .map_err(|e| Error::usage(format!("{}: {e}", run_dir.join("model.json").display())))?;
+    // Checked before the (slow) load so a wrong --run fails fast with advice.
+    read("model.json")?;
     let inputs: Vec<PathBuf> = summary["inputs"]
         .as_array()
         .map(|a| {
@@ -1191,9 +1458,7 @@ pub fn explain(run_dir: &Path, id1: &str, id2: &str) -> Result<String> {
         .unwrap_or_default();
     let store = load_store(&config, &inputs, Date::today())?;
     let cmps = comparisons(&store);
-    model
-        .check_fits(&cmps)
-        .map_err(|why| Error::usage(format!("model.json: {why}")))?;
+    let (model, carried) = read_model(&run_dir.join("model.json"), &cmps)?;
     let find = |spec: &str, default_source: usize| -> Result<RecordId> {
         let (src, id) = match spec.split_once(':') {
             Some((s, id)) if store.sources.iter().any(|n| n == s) => (
@@ -1209,7 +1474,13 @@ pub fn explain(run_dir: &Path, id1: &str, id2: &str) -> Result<String> {
     };
     let a = find(id1, 0)?;
     let b = find(id2, 1)?;
-    let scorer = Scorer::new(&store, &cmps, &model, config.model.term_frequency);
+    let scorer = Scorer::new(
+        &store,
+        &cmps,
+        &model,
+        config.model.term_frequency,
+        carried.as_ref(),
+    );
     let (p, w) = scorer.score(a, b);
     let mut s = String::new();
     let _ = writeln!(s, "{id1} vs {id2}\n");
@@ -1219,7 +1490,7 @@ pub fn explain(run_dir: &Path, id1: &str, id2: &str) -> Result<String> {
         "{:<16} {:<28} {:>8.2}",
         "(prior)", "", model.prior_weight
     );
-    let weights = scorer.weights(p, a);
+    let weights = scorer.weights(p, a, b);
     for (i, c) in cmps.iter().enumerate() {
         let l = level(p, i);
         let _ = writeln!(

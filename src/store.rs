@@ -160,8 +160,10 @@ pub struct Present {
 /// The loaded, normalized records.
 #[derive(Debug)]
 pub struct RecordStore {
-    id_bytes: String,
-    id_ends: Vec<u64>,
+    /// Record ids end to end; `id_ends[i]` is where record i's id ends. Crate-visible so
+    /// the run index (`crate::index`) can write and rebuild them without a copy per id.
+    pub(crate) id_bytes: String,
+    pub(crate) id_ends: Vec<u64>,
     /// Register index of each record (always 0 in dedupe mode).
     pub source: Vec<u8>,
     /// Register names (`a`, `b`) or the single input's name.
@@ -182,6 +184,9 @@ pub struct RecordStore {
     pub addresses: Vec<Box<str>>,
     /// Per distinct address: its words as sorted, deduplicated token ids.
     pub address_tokens: Vec<Box<[u32]>>,
+    /// The address words, indexed by the ids in `address_tokens` (kept so the run
+    /// index can map new addresses' words to the same ids).
+    pub address_words: Vec<Box<str>>,
     pub extras: Vec<ExtraColumn>,
     /// Counts of values that were present but could not be used.
     pub rejects: Rejects,
@@ -475,6 +480,7 @@ impl StoreBuilder {
             address,
             addresses,
             address_tokens,
+            address_words: words.into_values(),
             extras,
             rejects,
             name_repaired,

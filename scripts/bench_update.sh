@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Nightly-run benchmark: generate SIZE records once (cached under bench-data/,
+# as scripts/bench.sh does), make a new snapshot with a 1 % change (1/300 of
+# the rows deleted, 1/300 edited — names and dates —, 1/300 added as copies of
+# existing people under new ids), then time under /usr/bin/time -v:
+#   1. dedupe of the old snapshot (trains; writes the run index),
+#   2. update of that run with the new snapshot,
+#   3. dedupe --model of the new snapshot (the full run update replaces),
+# check that 2 and 3 give the same partition, and append a row to
+# scripts/results-update.tsv.
+#
+#   scripts/bench_update.sh 1m        # also 10m or a plain number
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size=${1:?usage: scripts/bench_update.sh SIZE (1m, 10m or a number)}
+case "$size" in
+  *m) records=$(( ${size%m} * 1000000 )) ;;
+  *k) records=$(( ${size%k} * 1000 )) ;;
+  *) records=$size ;;
+esac
+threads=${THREADS:-0}
+seed=${SEED:-42}
+
+[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (Debian package 'time')" >&2; exit 2; }
+python3 -c 'import pyarrow, numpy' 2>/dev/null || { echo "needs python3 with pyarrow and numpy" >&2; exit 2; }
+cargo build --release --quiet
+bin=${CARGO_TARGET_DIR:-target}/release/dinhdanh
+data=bench-data/$records-seed$seed
+if [ ! -f "$data/records.parquet" ]; then
+  echo "generating $records records into $data" >&2
+  "$bin" --quiet generate --records "$records" --seed "$seed" --out "$data" >/dev/null
+fi
+new=$data/new-1pct.parquet
+if [ ! -f "$new" ]; then
+  echo "writing the 1 % change snapshot $new" >&2
+  python3 - "$data/records.parquet" "$new" <<'PY'
+import sys
+import numpy as np, pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
+src, dst = sys.argv[1], sys.argv[2]
+t = pq.read_table(src)
+n = t.num_rows
+i = np.arange(n)
+keep = pa.array(i % 300 != 7)
+name_edit = pa.array(i % 600 == 13)
+date_edit = pa.array(i % 600 == 313)
+cols = {}
+for name in t.column_names:
+    c = t[name]
+    if name == "full_name":
+        c = pc.if_else(name_edit, pc.binary_join_element_wise(c, pa.scalar(" Thị"), ""), c)
+    if name == "date_of_birth":
+        c = pc.if_else(date_edit, pa.scalar("15/06/1971"), c)
+    cols[name] = c
+edited = pa.table(cols).filter(keep)
+take = np.arange(11, n, 300)
+added = t.take(pa.array(take))
+ids = pa.array([f"NEW{k:09d}" for k in take])
+added = added.set_column(added.column_names.index("record_id"), "record_id", ids)
+pq.write_table(pa.concat_tables([edited, added.cast(edited.schema)]), dst)
+print(f"{n} rows -> {edited.num_rows + added.num_rows} rows", file=sys.stderr)
+PY
+fi
+
+timed() { # name, then the command: prints wall seconds and peak RSS MiB
+  local log; log=$(mktemp)
+  /usr/bin/time -v "$@" >/dev/null 2>"$log" || { cat "$log" >&2; exit 1; }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" \
+    | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  rss=$(awk -F': ' '/Maximum resident set size/ {print int($2/1024)}' "$log")
+  rm -f "$log"
+  echo "$wall $rss"
+}
+
+prev=bench-data/upd-prev-$records
+upd=bench-data/upd-new-$records
+full=bench-data/upd-full-$records
+rm -rf "$prev" "$upd" "$full"
+read -r w1 r1 < <(timed "$bin" --quiet --threads "$threads" dedupe "$data/records.parquet" --out "$prev")
+read -r w2 r2 < <(timed "$bin" --quiet --threads "$threads" update --previous "$prev" --model "$prev/model.json" "$new" --out "$upd")
+read -r w3 r3 < <(timed "$bin" --quiet --threads "$threads" dedupe --model "$prev/model.json" "$new" --out "$full")
+same=$(python3 - "$upd/clusters.parquet" "$full/clusters.parquet" <<'PY'
+import sys, pyarrow.parquet as pq
+def part(p):
+    t = pq.read_table(p, columns=["record_id", "cluster_id"]).to_pydict()
+    g = {}
+    for r, c in zip(t["record_id"], t["cluster_id"]):
+        g.setdefault(c, []).append(r)
+    return set(frozenset(v) for v in g.values())
+print("yes" if part(sys.argv[1]) == part(sys.argv[2]) else "NO")
+PY
+)
+counts=$(python3 -c "
+import json,sys; s=json.load(open(sys.argv[1]))
+print(s['added'], s['changed'], s['deleted'], s['candidate_pairs'])" "$upd/summary.json")
+read -r added changed deleted scored <<<"$counts"
+ratio=$(python3 -c "print(f'{$w2/$w3*100:.1f}')")
+results=scripts/results-update.tsv
+[ -f "$results" ] || printf 'date\trecords\tthreads\tdedupe_s\tdedupe_mib\tupdate_s\tupdate_mib\tfull_model_s\tfull_model_mib\tupdate_pct_of_full\tadded\tchanged\tdeleted\tpairs_scored\tsame_partition\n' >"$results"
+row=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$(date +%F)" "$records" "$threads" \
+  "$w1" "$r1" "$w2" "$r2" "$w3" "$r3" "$ratio" "$added" "$changed" "$deleted" "$scored" "$same")
+echo "$row" >>"$results"
+head -1 "$results"
+echo "$row"

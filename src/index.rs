@@ -1,0 +1,1052 @@
+//! The run index: what `dedupe` persists in `RUN/index/` so that `update` can
+//! match a new snapshot against the previous run without redoing it.
+//!
+//! Format v1 (documented file by file in ARCHITECTURE.md, "Run index, format
+//! v1"): a `manifest.json` and flat files of fixed-width little-endian arrays,
+//! one array per file, so each can be memory-mapped and read without parsing.
+//! Strings are stored as a `.bytes` file (UTF-8, end to end) plus a
+//! `.ends.u64` file (the end offset of each string). String dictionaries that
+//! `update` must look values up in also get a `.slots.u32` open-addressing
+//! hash table (slot = code + 1, 0 = empty, linear probing on [`hash_bytes`]),
+//! so a lookup needs no table to be rebuilt at load time.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::normalize::text::Encoding;
+use crate::pipeline::ScoredPair;
+use crate::store::{Cid, Dob, ExtraColumn, NameEntry, NameTable, Present, RawRow, RecordStore};
+
+/// The on-disk format version; `update` refuses any other.
+pub const FORMAT_VERSION: u32 = 1;
+/// The index directory inside a run directory.
+pub const INDEX_DIR: &str = "index";
+const FORMAT_NAME: &str = "dinhdanh-run-index";
+
+/// A fixed, documented 64-bit hash (FNV-1a, then the splitmix64 finalizer to
+/// spread the low bits the slot tables use). Stable across versions and
+/// platforms: fingerprints and term-frequency keys are persisted.
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = Fnv::new();
+    h.bytes(bytes);
+    h.finish()
+}
+
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= u64::from(x);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// Fingerprint of a row's raw values in every configured column (record id,
+/// roles in a fixed order, extras in config order). Each value is hashed with
+/// its length (or a null marker), so moving text between columns or a null
+/// becoming "" changes the fingerprint.
+pub fn row_fingerprint(row: &RawRow<'_>, extras: &[Option<&str>]) -> u64 {
+    let mut h = Fnv::new();
+    let roles = [
+        Some(row.record_id),
+        row.full_name,
+        row.family_name,
+        row.middle_name,
+        row.given_name,
+        row.date_of_birth,
+        row.sex,
+        row.citizen_id,
+        row.province,
+        row.address,
+    ];
+    for v in roles.iter().chain(extras) {
+        match v {
+            None => h.bytes(&u64::MAX.to_le_bytes()),
+            Some(s) => {
+                h.bytes(&(s.len() as u64).to_le_bytes());
+                h.bytes(s.as_bytes());
+            }
+        }
+    }
+    h.finish()
+}
+
+/// Everything in the config that invalidates an index when it changes: the
+/// columns and extras (what is fingerprinted and compared), the blocking
+/// rules and cap (the postings), and what decides which pairs were kept
+/// (threshold, output floor, term frequency). Threads and training settings
+/// do not matter: `update` never trains.
+pub fn config_parts(config: &Config) -> BTreeMap<String, serde_json::Value> {
+    let v = |x: serde_json::Result<serde_json::Value>| x.expect("config values serialize");
+    let mut m = BTreeMap::new();
+    m.insert("columns".into(), v(serde_json::to_value(&config.columns)));
+    m.insert("extra".into(), v(serde_json::to_value(&config.extra)));
+    m.insert(
+        "blocking.rules".into(),
+        v(serde_json::to_value(&config.blocking.rules)),
+    );
+    m.insert(
+        "blocking.max_block_size".into(),
+        config.blocking.max_block_size.into(),
+    );
+    m.insert("model.threshold".into(), config.model.threshold.into());
+    m.insert(
+        "model.term_frequency".into(),
+        config.model.term_frequency.into(),
+    );
+    m.insert(
+        "output.min_pair_probability".into(),
+        config.output.min_pair_probability.into(),
+    );
+    m
+}
+
+/// The hex fingerprint of [`config_parts`].
+pub fn config_fingerprint(config: &Config) -> String {
+    let bytes = serde_json::to_vec(&config_parts(config)).expect("config parts serialize");
+    format!("{:016x}", hash_bytes(&bytes))
+}
+
+/// `index/manifest.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub version: u32,
+    pub config_fingerprint: String,
+    /// The values the fingerprint covers, so a mismatch can name the key.
+    pub config: BTreeMap<String, serde_json::Value>,
+    /// Hash of the model (with its term-frequency counts) the pairs were scored with.
+    pub model_hash: String,
+    pub records: u64,
+    pub rules: Vec<String>,
+    pub pairs: u64,
+    pub clusters: u64,
+    pub name_entries: u64,
+    pub extras: u64,
+}
+
+// ---------------------------------------------------------------- arrays
+
+/// A fixed-width little-endian element.
+pub trait Le: Copy {
+    const SIZE: usize;
+    fn put(self, out: &mut Vec<u8>);
+    fn get(b: &[u8]) -> Self;
+}
+
+macro_rules! le {
+    ($($t:ty),*) => {$(
+        impl Le for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn put(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(b: &[u8]) -> Self {
+                <$t>::from_le_bytes(b.try_into().expect("chunk has the element's size"))
+            }
+        }
+    )*};
+}
+le!(u8, u16, u32, u64, f64);
+
+fn write_array<T: Le>(dir: &Path, name: &str, data: &[T]) -> Result<()> {
+    let path = dir.join(name);
+    let f = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    let mut w = BufWriter::with_capacity(1 << 20, f);
+    let mut buf = Vec::with_capacity(64 * 1024 * T::SIZE);
+    for chunk in data.chunks(64 * 1024) {
+        buf.clear();
+        for &x in chunk {
+            x.put(&mut buf);
+        }
+        w.write_all(&buf).map_err(|e| Error::io(&path, e))?;
+    }
+    w.flush().map_err(|e| Error::io(&path, e))
+}
+
+fn write_bytes(dir: &Path, name: &str, data: &[u8]) -> Result<()> {
+    let path = dir.join(name);
+    std::fs::write(&path, data).map_err(|e| Error::io(&path, e))
+}
+
+fn corrupt(path: &Path, why: &str) -> Error {
+    Error::usage(format!(
+        "{}: the run index is damaged ({why}); run a full dedupe to rebuild it",
+        path.display()
+    ))
+}
+
+/// Memory-maps one array file and decodes it.
+fn read_array<T: Le>(dir: &Path, name: &str) -> Result<Vec<T>> {
+    let bytes = read_bytes(dir, name)?;
+    if bytes.len() % T::SIZE != 0 {
+        return Err(corrupt(
+            &dir.join(name),
+            "length is not a whole number of elements",
+        ));
+    }
+    Ok(bytes.chunks_exact(T::SIZE).map(T::get).collect())
+}
+
+fn read_bytes(dir: &Path, name: &str) -> Result<Vec<u8>> {
+    let path = dir.join(name);
+    let f = File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let len = f.metadata().map_err(|e| Error::io(&path, e))?.len();
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    // SAFETY: the index is never modified after it is committed (runs are
+    // immutable: a new run writes a new directory), so the mapping cannot change
+    // under us; the bytes are copied out before the map is dropped.
+    let map = unsafe { memmap2::Mmap::map(&f) }.map_err(|e| Error::io(&path, e))?;
+    Ok(map.to_vec())
+}
+
+fn read_array_len<T: Le>(dir: &Path, name: &str, len: usize) -> Result<Vec<T>> {
+    let v = read_array::<T>(dir, name)?;
+    if v.len() != len {
+        return Err(corrupt(&dir.join(name), "wrong number of elements"));
+    }
+    Ok(v)
+}
+
+fn write_strings<'a>(dir: &Path, name: &str, items: impl Iterator<Item = &'a str>) -> Result<()> {
+    let mut bytes = Vec::new();
+    let mut ends = Vec::new();
+    for s in items {
+        bytes.extend_from_slice(s.as_bytes());
+        ends.push(bytes.len() as u64);
+    }
+    write_bytes(dir, &format!("{name}.bytes"), &bytes)?;
+    write_array(dir, &format!("{name}.ends.u64"), &ends)
+}
+
+/// Strings stored end to end: `bytes` and the end offset of each.
+fn read_string_parts(dir: &Path, name: &str) -> Result<(String, Vec<u64>)> {
+    let bytes = read_bytes(dir, &format!("{name}.bytes"))?;
+    let ends = read_array::<u64>(dir, &format!("{name}.ends.u64"))?;
+    let path = dir.join(format!("{name}.bytes"));
+    let text = String::from_utf8(bytes).map_err(|_| corrupt(&path, "not UTF-8"))?;
+    let mut prev = 0u64;
+    for &e in &ends {
+        if e < prev || e as usize > text.len() || !text.is_char_boundary(e as usize) {
+            return Err(corrupt(&path, "string offsets out of order"));
+        }
+        prev = e;
+    }
+    if prev as usize != text.len() {
+        return Err(corrupt(&path, "string offsets do not cover the bytes"));
+    }
+    Ok((text, ends))
+}
+
+fn read_strings(dir: &Path, name: &str) -> Result<Vec<Box<str>>> {
+    let (text, ends) = read_string_parts(dir, name)?;
+    let mut start = 0usize;
+    Ok(ends
+        .iter()
+        .map(|&e| {
+            let s: Box<str> = text[start..e as usize].into();
+            start = e as usize;
+            s
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------- slots
+
+/// An open-addressing hash table over a string dictionary: `slots[h]` is the
+/// code + 1 of the string whose probe sequence passes h, 0 when empty. The
+/// table is at most half full.
+#[derive(Clone, Debug, Default)]
+pub struct Slots(pub Vec<u32>);
+
+impl Slots {
+    fn capacity_for(n: usize) -> usize {
+        (n.max(8) * 2).next_power_of_two()
+    }
+
+    /// A table over `n` strings, `get(code)` giving each.
+    pub fn build<'a>(n: usize, get: impl Fn(u32) -> &'a str) -> Slots {
+        let mut t = Slots(vec![0; Slots::capacity_for(n)]);
+        for code in 0..n as u32 {
+            t.place(code, get(code));
+        }
+        t
+    }
+
+    fn place(&mut self, code: u32, s: &str) {
+        let mask = self.0.len() - 1;
+        let mut i = hash_bytes(s.as_bytes()) as usize & mask;
+        while self.0[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.0[i] = code + 1;
+    }
+
+    /// A table over `strings` strings as [`Slots::build`] makes it: a power of
+    /// two at least twice the strings, at most half full (so every probe
+    /// sequence reaches an empty slot), codes in range.
+    fn fits(&self, strings: usize) -> bool {
+        let t = &self.0;
+        let used = t.iter().filter(|&&c| c != 0).count();
+        t.len().is_power_of_two()
+            && t.len() >= 2 * strings
+            && used <= t.len() / 2
+            && t.iter().all(|&c| c as usize <= strings)
+    }
+
+    /// The code of `s`, if the dictionary has it.
+    pub fn find<'a>(&self, s: &str, get: impl Fn(u32) -> &'a str) -> Option<u32> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let mask = self.0.len() - 1;
+        let mut i = hash_bytes(s.as_bytes()) as usize & mask;
+        loop {
+            match self.0[i] {
+                0 => return None,
+                c if get(c - 1) == s => return Some(c - 1),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Adds `code` (the dictionary now has `n` strings), growing the table when
+    /// it would be more than half full.
+    pub fn insert<'a>(&mut self, code: u32, n: usize, get: impl Fn(u32) -> &'a str) {
+        if self.0.len() < Slots::capacity_for(n) {
+            *self = Slots::build(n, get);
+        } else {
+            self.place(code, get(code));
+        }
+    }
+}
+
+/// The lookup tables of a store's dictionaries.
+#[derive(Clone, Debug, Default)]
+pub struct StoreSlots {
+    pub record_id: Slots,
+    pub tokens: Slots,
+    pub addresses: Slots,
+    pub address_words: Slots,
+    pub extras: Vec<Slots>,
+}
+
+impl StoreSlots {
+    /// Builds every table from scratch (dedupe; O(dictionary sizes)).
+    pub fn build(store: &RecordStore) -> StoreSlots {
+        let (tokens, rest) = rayon::join(
+            || {
+                Slots::build(store.names.tokens.len(), |c| {
+                    &store.names.tokens[c as usize]
+                })
+            },
+            || {
+                rayon::join(
+                    || Slots::build(store.addresses.len(), |c| &store.addresses[c as usize]),
+                    || {
+                        rayon::join(
+                            || {
+                                Slots::build(store.address_words.len(), |c| {
+                                    &store.address_words[c as usize]
+                                })
+                            },
+                            || {
+                                store
+                                    .extras
+                                    .iter()
+                                    .map(|e| {
+                                        Slots::build(e.values.len(), |c| &e.values[c as usize])
+                                    })
+                                    .collect::<Vec<_>>()
+                            },
+                        )
+                    },
+                )
+            },
+        );
+        let (addresses, (words, extras)) = rest;
+        StoreSlots {
+            record_id: record_id_slots(store),
+            tokens,
+            addresses,
+            address_words: words,
+            extras,
+        }
+    }
+}
+
+/// The record-id table (rebuilt for every run: record indices change).
+pub fn record_id_slots(store: &RecordStore) -> Slots {
+    Slots::build(store.len(), |c| store.record_id(crate::store::RecordId(c)))
+}
+
+// ---------------------------------------------------------------- contents
+
+/// One blocking rule's postings: the keyed records sorted by key (ties in
+/// record order for `dedupe`; see ARCHITECTURE.md for `update`).
+#[derive(Clone, Debug, Default)]
+pub struct Postings {
+    pub keys: Vec<u64>,
+    pub records: Vec<u32>,
+}
+
+impl Postings {
+    /// The records with `key` (a range of `records`).
+    pub fn range(&self, key: u64) -> std::ops::Range<usize> {
+        let lo = self.keys.partition_point(|&k| k < key);
+        let hi = lo + self.keys[lo..].partition_point(|&k| k == key);
+        lo..hi
+    }
+}
+
+/// The pairs kept by a run (match weight at or above the output floor),
+/// sorted by (a, b), a < b.
+#[derive(Clone, Debug, Default)]
+pub struct PairArrays {
+    pub a: Vec<u32>,
+    pub b: Vec<u32>,
+    /// Index of the blocking rule that found the pair (the first whose keys agree).
+    pub rule: Vec<u8>,
+    /// Comparison levels, 4 bits each (see `compare::Pattern`).
+    pub pattern: Vec<u64>,
+    pub weight: Vec<f64>,
+}
+
+impl PairArrays {
+    pub fn len(&self) -> usize {
+        self.a.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.a.is_empty()
+    }
+}
+
+/// One rule's postings to write: already sorted, or (dedupe) the blocker's
+/// sorted record order with each record's key.
+pub enum PostingsRef<'a> {
+    Sorted(&'a Postings),
+    ByRecord { keys: &'a [u64], records: &'a [u32] },
+}
+
+/// What the index holds, in memory.
+pub struct IndexContents<'a> {
+    pub config: &'a Config,
+    pub model_hash: u64,
+    pub store: &'a RecordStore,
+    pub slots: &'a StoreSlots,
+    pub row_fp: &'a [u64],
+    pub postings: &'a [PostingsRef<'a>],
+    /// Sorted by (a, b).
+    pub pairs: &'a [ScoredPair],
+    /// Cluster number of each record, and the id of each cluster number.
+    pub cluster_of: &'a [u32],
+    pub cluster_names: &'a [String],
+}
+
+/// An index written under a temporary directory name, renamed by [`PendingIndex::commit`].
+pub struct PendingIndex {
+    tmp: Option<tempfile::TempDir>,
+    dest: PathBuf,
+}
+
+impl PendingIndex {
+    /// Moves the complete index into `RUN/index` (replacing an older one).
+    pub fn commit(mut self) -> Result<()> {
+        let tmp = self.tmp.take().expect("commit is called once").keep();
+        if self.dest.exists() {
+            let old = tempfile::Builder::new()
+                .prefix(".dinhdanh-old-index-")
+                .tempdir_in(self.dest.parent().unwrap_or(Path::new(".")))
+                .map_err(|e| Error::io(&self.dest, e))?;
+            let old_path = old.path().join("index");
+            std::fs::rename(&self.dest, &old_path).map_err(|e| Error::io(&self.dest, e))?;
+            std::fs::rename(&tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
+            drop(old);
+        } else {
+            std::fs::rename(&tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
+        }
+        Ok(())
+    }
+}
+
+const ENCODINGS: [Encoding; 6] = [
+    Encoding::Unicode,
+    Encoding::Vni,
+    Encoding::Tcvn3,
+    Encoding::Viqr,
+    Encoding::Utf8AsCp1252,
+    Encoding::Cp1258,
+];
+const ENTRY_WORDS: usize = 15;
+
+fn pack_dob(d: Dob) -> u64 {
+    u64::from(d.year) | u64::from(d.month) << 16 | u64::from(d.day) << 24 | u64::from(d.flags) << 32
+}
+
+fn unpack_dob(x: u64) -> Dob {
+    Dob {
+        year: x as u16,
+        month: (x >> 16) as u8,
+        day: (x >> 24) as u8,
+        flags: (x >> 32) as u8,
+    }
+}
+
+/// Writes the whole index under a temporary directory in `run_dir`.
+pub fn write_index(run_dir: &Path, c: &IndexContents<'_>) -> Result<PendingIndex> {
+    let tmp = tempfile::Builder::new()
+        .prefix(".dinhdanh-index-")
+        .tempdir_in(run_dir)
+        .map_err(|e| Error::io(run_dir, e))?;
+    let dir = tmp.path();
+    let s = c.store;
+    write_strings(
+        dir,
+        "record_id",
+        (0..s.len()).map(|i| s.record_id(crate::store::RecordId(i as u32))),
+    )?;
+    write_array(dir, "record_id.slots.u32", &c.slots.record_id.0)?;
+    write_array(dir, "row_fp.u64", c.row_fp)?;
+    write_array(dir, "name.u32", &s.name)?;
+    let dob: Vec<u64> = s.dob.iter().map(|&d| pack_dob(d)).collect();
+    write_array(dir, "dob.u64", &dob)?;
+    write_array(dir, "sex.u8", &s.sex)?;
+    let cid_value: Vec<u64> = s.cid.iter().map(|c| c.value).collect();
+    let cid_meta: Vec<u32> = s
+        .cid
+        .iter()
+        .map(|c| u32::from(c.kind) | u32::from(c.sex) << 8 | u32::from(c.birth_year) << 16)
+        .collect();
+    write_array(dir, "cid_value.u64", &cid_value)?;
+    write_array(dir, "cid_meta.u32", &cid_meta)?;
+    write_array(dir, "province.u16", &s.province)?;
+    write_array(dir, "unit.u8", &s.unit)?;
+    write_array(dir, "address.u32", &s.address)?;
+
+    let mut entries = Vec::with_capacity(s.names.entries.len() * ENTRY_WORDS);
+    for e in &s.names.entries {
+        let enc = ENCODINGS
+            .iter()
+            .position(|&x| x == e.encoding)
+            .expect("every encoding is listed") as u32;
+        entries.extend_from_slice(&[
+            e.canonical,
+            e.key,
+            e.phonetic,
+            e.family,
+            e.middle,
+            e.given,
+            e.family_key,
+            e.given_key,
+            e.family_group,
+            e.given_group,
+            e.given_phonetic,
+            e.first_word,
+            e.sorted_words,
+            enc,
+            u32::from(e.given_first),
+        ]);
+    }
+    write_array(dir, "name_entries.u32", &entries)?;
+    write_strings(dir, "name_tokens", s.names.tokens.iter().map(|t| &**t))?;
+    write_array(dir, "name_tokens.slots.u32", &c.slots.tokens.0)?;
+    write_strings(dir, "addresses", s.addresses.iter().map(|t| &**t))?;
+    write_array(dir, "addresses.slots.u32", &c.slots.addresses.0)?;
+    let mut tok = Vec::new();
+    let mut tok_ends = Vec::with_capacity(s.address_tokens.len());
+    for t in &s.address_tokens {
+        tok.extend_from_slice(t);
+        tok_ends.push(tok.len() as u64);
+    }
+    write_array(dir, "address_tokens.u32", &tok)?;
+    write_array(dir, "address_tokens.ends.u64", &tok_ends)?;
+    write_strings(dir, "address_words", s.address_words.iter().map(|t| &**t))?;
+    write_array(dir, "address_words.slots.u32", &c.slots.address_words.0)?;
+    for (i, e) in s.extras.iter().enumerate() {
+        write_array(dir, &format!("extra{i}.codes.u32"), &e.codes)?;
+        write_strings(
+            dir,
+            &format!("extra{i}.values"),
+            e.values.iter().map(|t| &**t),
+        )?;
+        write_array(
+            dir,
+            &format!("extra{i}.values.slots.u32"),
+            &c.slots.extras[i].0,
+        )?;
+        let has: Vec<u8> = e.numbers.iter().map(|n| u8::from(n.is_some())).collect();
+        let num: Vec<f64> = e.numbers.iter().map(|n| n.unwrap_or(0.0)).collect();
+        write_array(dir, &format!("extra{i}.has_number.u8"), &has)?;
+        write_array(dir, &format!("extra{i}.numbers.f64"), &num)?;
+    }
+    for (k, p) in c.postings.iter().enumerate() {
+        match p {
+            PostingsRef::Sorted(p) => {
+                write_array(dir, &format!("rule{k}.keys.u64"), &p.keys)?;
+                write_array(dir, &format!("rule{k}.records.u32"), &p.records)?;
+            }
+            PostingsRef::ByRecord { keys, records } => {
+                let sorted: Vec<u64> = records.iter().map(|&r| keys[r as usize]).collect();
+                write_array(dir, &format!("rule{k}.keys.u64"), &sorted)?;
+                write_array(dir, &format!("rule{k}.records.u32"), records)?;
+            }
+        }
+    }
+    let pa: Vec<u32> = c.pairs.iter().map(|p| p.a.0).collect();
+    write_array(dir, "pairs.a.u32", &pa)?;
+    let pb: Vec<u32> = c.pairs.iter().map(|p| p.b.0).collect();
+    write_array(dir, "pairs.b.u32", &pb)?;
+    let pr: Vec<u8> = c.pairs.iter().map(|p| p.rule).collect();
+    write_array(dir, "pairs.rule.u8", &pr)?;
+    let pp: Vec<u64> = c.pairs.iter().map(|p| p.pattern).collect();
+    write_array(dir, "pairs.pattern.u64", &pp)?;
+    let pw: Vec<f64> = c.pairs.iter().map(|p| p.weight).collect();
+    write_array(dir, "pairs.weight.f64", &pw)?;
+    write_array(dir, "cluster.u32", c.cluster_of)?;
+    write_strings(
+        dir,
+        "cluster_names",
+        c.cluster_names.iter().map(String::as_str),
+    )?;
+    let manifest = Manifest {
+        format: FORMAT_NAME.into(),
+        version: FORMAT_VERSION,
+        config_fingerprint: config_fingerprint(c.config),
+        config: config_parts(c.config),
+        model_hash: format!("{:016x}", c.model_hash),
+        records: s.len() as u64,
+        rules: c.config.blocking.rules.clone(),
+        pairs: c.pairs.len() as u64,
+        clusters: c.cluster_names.len() as u64,
+        name_entries: s.names.entries.len() as u64,
+        extras: s.extras.len() as u64,
+    };
+    let json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
+    write_bytes(dir, "manifest.json", &json)?;
+    Ok(PendingIndex {
+        tmp: Some(tmp),
+        dest: run_dir.join(INDEX_DIR),
+    })
+}
+
+/// A previous run's index, loaded.
+pub struct RunIndex {
+    pub manifest: Manifest,
+    pub store: RecordStore,
+    pub slots: StoreSlots,
+    pub row_fp: Vec<u64>,
+    pub postings: Vec<Postings>,
+    pub pairs: PairArrays,
+    pub cluster_of: Vec<u32>,
+    pub cluster_names: Vec<Box<str>>,
+}
+
+/// Reads the manifest and checks the version and the config.
+pub fn read_manifest(run_dir: &Path, config: &Config) -> Result<Manifest> {
+    let dir = run_dir.join(INDEX_DIR);
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::usage(format!(
+            "{}: {e}; --previous must name a run directory written by `dinhdanh dedupe` \
+             (this version writes the run index in RUN/index)",
+            path.display()
+        ))
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::usage(format!("{}: not a run index manifest: {e}", path.display())))?;
+    if value["format"] != FORMAT_NAME {
+        return Err(Error::usage(format!(
+            "{}: not a dinhdanh run index manifest",
+            path.display()
+        )));
+    }
+    let version = value["version"].as_u64().unwrap_or(0);
+    if version != u64::from(FORMAT_VERSION) {
+        return Err(Error::usage(format!(
+            "{}: run index format version {version}, this dinhdanh reads version \
+             {FORMAT_VERSION}; run a full `dinhdanh dedupe` to write a current index",
+            path.display()
+        )));
+    }
+    let manifest: Manifest = serde_json::from_value(value)
+        .map_err(|e| Error::usage(format!("{}: damaged manifest: {e}", path.display())))?;
+    if manifest.config_fingerprint != config_fingerprint(config) {
+        let now = config_parts(config);
+        let differs: Vec<&str> = now
+            .iter()
+            .filter(|(k, v)| manifest.config.get(*k) != Some(v))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        return Err(Error::usage(format!(
+            "the config differs from the one the previous run was made with in {}, which \
+             invalidates its index; use the previous run's config.toml or run a full dedupe",
+            if differs.is_empty() {
+                "its fingerprint".to_owned()
+            } else {
+                differs.join(", ")
+            }
+        )));
+    }
+    Ok(manifest)
+}
+
+/// Loads a previous run's index (after [`read_manifest`] checks).
+pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result<RunIndex> {
+    let dir = run_dir.join(INDEX_DIR);
+    let dir = dir.as_path();
+    let n = manifest.records as usize;
+    let (id_bytes, id_ends) = read_string_parts(dir, "record_id")?;
+    if id_ends.len() != n {
+        return Err(corrupt(
+            &dir.join("record_id.ends.u64"),
+            "wrong number of records",
+        ));
+    }
+    let name = read_array_len::<u32>(dir, "name.u32", n)?;
+    let dob = read_array_len::<u64>(dir, "dob.u64", n)?
+        .into_iter()
+        .map(unpack_dob)
+        .collect();
+    let sex = read_array_len::<u8>(dir, "sex.u8", n)?;
+    let cid_value = read_array_len::<u64>(dir, "cid_value.u64", n)?;
+    let cid_meta = read_array_len::<u32>(dir, "cid_meta.u32", n)?;
+    let cid = cid_value
+        .iter()
+        .zip(&cid_meta)
+        .map(|(&value, &m)| Cid {
+            value,
+            kind: m as u8,
+            sex: (m >> 8) as u8,
+            birth_year: (m >> 16) as u16,
+        })
+        .collect();
+    let province = read_array_len::<u16>(dir, "province.u16", n)?;
+    let unit = read_array_len::<u8>(dir, "unit.u8", n)?;
+    let address = read_array_len::<u32>(dir, "address.u32", n)?;
+    let tokens = read_strings(dir, "name_tokens")?;
+    let raw_entries = read_array::<u32>(dir, "name_entries.u32")?;
+    let entries_path = dir.join("name_entries.u32");
+    if raw_entries.len() != manifest.name_entries as usize * ENTRY_WORDS {
+        return Err(corrupt(&entries_path, "wrong number of entries"));
+    }
+    let tok_ok = |c: u32| c == crate::intern::NONE || (c as usize) < tokens.len();
+    let mut entries = Vec::with_capacity(manifest.name_entries as usize);
+    for w in raw_entries.chunks_exact(ENTRY_WORDS) {
+        if !w[..13].iter().all(|&c| tok_ok(c)) || w[13] as usize >= ENCODINGS.len() {
+            return Err(corrupt(&entries_path, "a code is out of range"));
+        }
+        entries.push(NameEntry {
+            canonical: w[0],
+            key: w[1],
+            phonetic: w[2],
+            family: w[3],
+            middle: w[4],
+            given: w[5],
+            family_key: w[6],
+            given_key: w[7],
+            family_group: w[8],
+            given_group: w[9],
+            given_phonetic: w[10],
+            first_word: w[11],
+            sorted_words: w[12],
+            encoding: ENCODINGS[w[13] as usize],
+            given_first: w[14] != 0,
+        });
+    }
+    let addresses = read_strings(dir, "addresses")?;
+    let tok = read_array::<u32>(dir, "address_tokens.u32")?;
+    let tok_ends = read_array_len::<u64>(dir, "address_tokens.ends.u64", addresses.len())?;
+    let address_words = read_strings(dir, "address_words")?;
+    let mut address_tokens = Vec::with_capacity(addresses.len());
+    let mut start = 0usize;
+    for &e in &tok_ends {
+        let e = e as usize;
+        if e < start
+            || e > tok.len()
+            || tok[start..e]
+                .iter()
+                .any(|&w| w as usize >= address_words.len())
+        {
+            return Err(corrupt(
+                &dir.join("address_tokens.u32"),
+                "offsets or ids out of range",
+            ));
+        }
+        address_tokens.push(tok[start..e].to_vec().into_boxed_slice());
+        start = e;
+    }
+    let mut extras = Vec::new();
+    let mut extra_slots = Vec::new();
+    for (i, e) in config.extra.iter().enumerate() {
+        let codes = read_array_len::<u32>(dir, &format!("extra{i}.codes.u32"), n)?;
+        let values = read_strings(dir, &format!("extra{i}.values"))?;
+        let has = read_array::<u8>(dir, &format!("extra{i}.has_number.u8"))?;
+        let num = read_array::<f64>(dir, &format!("extra{i}.numbers.f64"))?;
+        if has.len() != num.len()
+            || !(num.is_empty() || num.len() == values.len())
+            || codes
+                .iter()
+                .any(|&c| c != crate::intern::NONE && c as usize >= values.len())
+        {
+            return Err(corrupt(
+                &dir.join(format!("extra{i}.codes.u32")),
+                "codes out of range",
+            ));
+        }
+        let numbers = has
+            .iter()
+            .zip(&num)
+            .map(|(&h, &x)| (h != 0).then_some(x))
+            .collect();
+        extra_slots.push(Slots(read_array(
+            dir,
+            &format!("extra{i}.values.slots.u32"),
+        )?));
+        extras.push(ExtraColumn {
+            name: e.name.clone().unwrap_or_else(|| e.column.clone()),
+            kind: e.kind,
+            term_frequency: e.term_frequency,
+            codes,
+            values,
+            numbers,
+        });
+    }
+    // Codes must point into their dictionaries: a damaged index is an error, not a panic.
+    let n_entries = entries.len();
+    if name
+        .iter()
+        .any(|&c| c != crate::intern::NONE && c as usize >= n_entries)
+    {
+        return Err(corrupt(&dir.join("name.u32"), "a code is out of range"));
+    }
+    if address
+        .iter()
+        .any(|&c| c != crate::intern::NONE && c as usize >= addresses.len())
+    {
+        return Err(corrupt(&dir.join("address.u32"), "a code is out of range"));
+    }
+    let cols = &config.columns;
+    let store = RecordStore {
+        id_bytes,
+        id_ends,
+        source: vec![0; n],
+        sources: vec!["previous".into()],
+        present: Present {
+            name: cols.full_name.is_some() || cols.given_name.is_some(),
+            dob: cols.date_of_birth.is_some(),
+            sex: cols.sex.is_some(),
+            citizen_id: cols.citizen_id.is_some(),
+            province: cols.province.is_some(),
+            address: cols.address.is_some(),
+        },
+        name,
+        names: NameTable { entries, tokens },
+        dob,
+        sex,
+        cid,
+        province,
+        unit,
+        address,
+        addresses,
+        address_tokens,
+        address_words,
+        extras,
+        // Per-record flag inputs are not in index format v1; update writes no flags.
+        name_repaired: Vec::new(),
+        province_unknown: Vec::new(),
+        rejects: Default::default(),
+    };
+    let slot_file = |name: &str, strings: usize| -> Result<Slots> {
+        let s = Slots(read_array::<u32>(dir, name)?);
+        if !s.fits(strings) {
+            return Err(corrupt(
+                &dir.join(name),
+                "hash table does not fit its dictionary",
+            ));
+        }
+        Ok(s)
+    };
+    let slots = StoreSlots {
+        record_id: slot_file("record_id.slots.u32", n)?,
+        tokens: slot_file("name_tokens.slots.u32", store.names.tokens.len())?,
+        addresses: slot_file("addresses.slots.u32", store.addresses.len())?,
+        address_words: slot_file("address_words.slots.u32", store.address_words.len())?,
+        extras: extra_slots,
+    };
+    for (i, s) in slots.extras.iter().enumerate() {
+        if !s.fits(store.extras[i].values.len()) {
+            return Err(corrupt(
+                &dir.join(format!("extra{i}.values.slots.u32")),
+                "hash table does not fit",
+            ));
+        }
+    }
+    let row_fp = read_array_len::<u64>(dir, "row_fp.u64", n)?;
+    if manifest.rules != config.blocking.rules {
+        return Err(corrupt(
+            &dir.join("manifest.json"),
+            "rules differ from its config",
+        ));
+    }
+    let mut postings = Vec::new();
+    for k in 0..manifest.rules.len() {
+        let keys = read_array::<u64>(dir, &format!("rule{k}.keys.u64"))?;
+        let records = read_array_len::<u32>(dir, &format!("rule{k}.records.u32"), keys.len())?;
+        if records.iter().any(|&r| r as usize >= n) || keys.windows(2).any(|w| w[0] > w[1]) {
+            return Err(corrupt(
+                &dir.join(format!("rule{k}.records.u32")),
+                "postings out of order or range",
+            ));
+        }
+        postings.push(Postings { keys, records });
+    }
+    let p = manifest.pairs as usize;
+    let pairs = PairArrays {
+        a: read_array_len(dir, "pairs.a.u32", p)?,
+        b: read_array_len(dir, "pairs.b.u32", p)?,
+        rule: read_array_len(dir, "pairs.rule.u8", p)?,
+        pattern: read_array_len(dir, "pairs.pattern.u64", p)?,
+        weight: read_array_len(dir, "pairs.weight.f64", p)?,
+    };
+    if pairs
+        .a
+        .iter()
+        .zip(&pairs.b)
+        .any(|(&a, &b)| a as usize >= n || b as usize >= n)
+        || pairs
+            .rule
+            .iter()
+            .any(|&r| r as usize >= manifest.rules.len())
+    {
+        return Err(corrupt(&dir.join("pairs.a.u32"), "pairs out of range"));
+    }
+    let cluster_of = read_array_len::<u32>(dir, "cluster.u32", n)?;
+    let cluster_names = read_strings(dir, "cluster_names")?;
+    if cluster_of
+        .iter()
+        .any(|&c| c as usize >= cluster_names.len())
+    {
+        return Err(corrupt(
+            &dir.join("cluster.u32"),
+            "cluster numbers out of range",
+        ));
+    }
+    Ok(RunIndex {
+        manifest,
+        store,
+        slots,
+        row_fp,
+        postings,
+        pairs,
+        cluster_of,
+        cluster_names,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_matches_published_vectors_before_the_finalizer() {
+        // FNV-1a 64 of "" and "a" (published test vectors).
+        let mut h = Fnv::new();
+        assert_eq!(h.0, 0xcbf2_9ce4_8422_2325);
+        h.bytes(b"a");
+        assert_eq!(h.0, 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn slots_find_every_string_and_nothing_else() {
+        let words: Vec<String> = (0..1000).map(|i| format!("w{i}")).collect();
+        let mut t = Slots::build(10, |c| &words[c as usize]);
+        for c in 10..1000u32 {
+            t.insert(c, c as usize + 1, |c| &words[c as usize]);
+        }
+        for (c, w) in words.iter().enumerate() {
+            assert_eq!(t.find(w, |c| &words[c as usize]), Some(c as u32));
+        }
+        assert_eq!(t.find("x", |c| &words[c as usize]), None);
+        assert!(t.0.len() >= 2000);
+    }
+
+    #[test]
+    fn damaged_slot_tables_do_not_fit() {
+        let words = ["a", "b", "c"];
+        let t = Slots::build(3, |c| words[c as usize]);
+        assert!(t.fits(3));
+        // Full: a lookup of a missing string would probe forever.
+        assert!(!Slots(vec![1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1]).fits(3));
+        // A code past the dictionary.
+        let mut bad = t.clone();
+        bad.0[0] = 9;
+        assert!(!bad.fits(3));
+        // Not a power of two.
+        assert!(!Slots(vec![0; 12]).fits(3));
+    }
+
+    #[test]
+    fn fingerprint_separates_null_empty_and_shifted_values() {
+        let base = RawRow {
+            record_id: "R1",
+            full_name: Some("Lê Văn An"),
+            ..RawRow::default()
+        };
+        let empty = RawRow {
+            full_name: Some(""),
+            ..base
+        };
+        let null = RawRow {
+            full_name: None,
+            ..base
+        };
+        let moved = RawRow {
+            full_name: None,
+            given_name: Some("Lê Văn An"),
+            ..base
+        };
+        let fps = [
+            row_fingerprint(&base, &[]),
+            row_fingerprint(&empty, &[]),
+            row_fingerprint(&null, &[]),
+            row_fingerprint(&moved, &[]),
+            row_fingerprint(&base, &[None]),
+        ];
+        for i in 0..fps.len() {
+            for j in i + 1..fps.len() {
+                assert_ne!(fps[i], fps[j], "{i} vs {j}");
+            }
+        }
+        assert_eq!(row_fingerprint(&base, &[]), row_fingerprint(&base, &[]));
+    }
+
+    #[test]
+    fn dob_packing_round_trips() {
+        let d = Dob {
+            year: 1987,
+            month: 12,
+            day: 31,
+            flags: Dob::REPAIRED | Dob::FUTURE,
+        };
+        assert_eq!(unpack_dob(pack_dob(d)), d);
+    }
+}

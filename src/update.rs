@@ -1,0 +1,1119 @@
+//! `dinhdanh update`: match a new snapshot against a previous run's index.
+//!
+//! Rows are matched to the previous run by record_id and compared by the
+//! fingerprint of their raw values: unchanged rows keep their normalized codes
+//! from the index, only added and changed rows are normalized. With the model
+//! fixed (it carries its term-frequency counts, see [`crate::pipeline::TfCount`])
+//! a pair of two unchanged records scores as before, so the previous run's
+//! pairs between unchanged records are kept and only pairs that involve an
+//! added or changed record are blocked (against the index postings and each
+//! other) and scored. The candidate set is exactly the one a full `dedupe` of
+//! the new snapshot would make, including its block-size cap:
+//!
+//! - a pair is a candidate when the first rule whose keys the two records share
+//!   has a block of at most `blocking.max_block_size` records (this is what
+//!   `Blocker::fold_pairs` does: a later rule skips a pair an earlier rule keys
+//!   together, even when that earlier block was skipped as oversized);
+//! - a block that grows over the cap drops the kept pairs it had found; a block
+//!   that shrinks under the cap has all its pairs scored.
+//!
+//! Clusters are recomputed over the union with the same function as `dedupe`
+//! ([`crate::pipeline::cluster_pairs`]), so the partition equals a full run's;
+//! cluster ids are then carried over from the previous run (see
+//! [`assign_ids`]).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow::array::{ArrayRef, StringBuilder, UInt32Builder};
+use arrow::datatypes::{DataType, Field as ArrowField, Schema};
+use arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::block::{parse_rule, rule_key, Rule, NO_KEY};
+use crate::compare::comparisons;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::index::{
+    read_index, read_manifest, record_id_slots, row_fingerprint, write_index, IndexContents,
+    Postings, PostingsRef, RunIndex,
+};
+use crate::intern::NONE;
+use crate::normalize::date::Date;
+use crate::output::{prepare_dir, write_atomic, AtomicFile};
+use crate::pipeline::{
+    cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model, read_rows,
+    weight_of, write_pairs, Mode, ScoredPair, Scorer,
+};
+use crate::progress::Progress;
+use crate::report::parquet::ParquetOut;
+use crate::store::{RecordId, RecordStore, Rejects, StoreBuilder};
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct UpdateOptions {
+    /// The previous run directory (read only).
+    pub previous: PathBuf,
+    /// The config; None uses the previous run's `config.toml`.
+    pub config: Option<Config>,
+    /// The model; None uses the previous run's `model.json`. It must be the
+    /// model the previous run scored with.
+    pub model: Option<PathBuf>,
+    pub snapshot: PathBuf,
+    pub out: PathBuf,
+    pub as_of: Date,
+}
+
+/// How cluster ids changed (rows of `changes.parquet` are per record).
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct ClusterChanges {
+    /// Clusters with an id the previous run did not have.
+    pub created: u64,
+    /// Previous clusters absorbed into another previous cluster's id.
+    pub merged: u64,
+    /// Previous clusters some of whose records now carry another id.
+    pub split: u64,
+    /// Previous clusters none of whose records remain.
+    pub removed: u64,
+}
+
+/// `summary.json` of an update run.
+#[derive(Clone, Debug, Serialize)]
+pub struct UpdateSummary {
+    pub mode: &'static str,
+    pub previous: String,
+    pub inputs: Vec<String>,
+    pub records: u64,
+    pub added: u64,
+    pub changed: u64,
+    pub deleted: u64,
+    pub unchanged: u64,
+    /// Rejected values among the normalized (added and changed) records only.
+    pub rejects_in_normalized: Rejects,
+    /// New candidate pairs scored (involving an added or changed record, or
+    /// in a block that shrank under the cap).
+    pub candidate_pairs: u64,
+    pub pairs_kept_from_previous: u64,
+    pub pairs_dropped_from_previous: u64,
+    pub pairs_written: u64,
+    pub matching_pairs: u64,
+    /// Blocks that grew over `blocking.max_block_size` (their pairs dropped).
+    pub blocks_grown_over_cap: u64,
+    /// Blocks that shrank to the cap (their pairs scored).
+    pub blocks_shrunk_under_cap: u64,
+    pub clusters: u64,
+    pub clusters_with_duplicates: u64,
+    pub largest_cluster: u64,
+    pub cluster_changes: ClusterChanges,
+    pub threshold: f64,
+    pub stage_seconds: Vec<(String, f64)>,
+    pub total_seconds: f64,
+    pub peak_rss_bytes: Option<u64>,
+    pub threads: usize,
+}
+
+const FRESH: u32 = 1 << 31;
+
+fn timed<T>(
+    stages: &mut Vec<(String, f64)>,
+    name: &str,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let t = Instant::now();
+    let r = f()?;
+    stages.push((name.to_owned(), t.elapsed().as_secs_f64()));
+    Ok(r)
+}
+
+/// The new snapshot, read and compared with the previous run.
+struct Snapshot {
+    id_bytes: String,
+    id_ends: Vec<u64>,
+    fp: Vec<u64>,
+    /// Per row: the previous run's record index (unchanged), or FRESH | index
+    /// into the store of normalized rows (added or changed).
+    plan: Vec<u32>,
+    /// Per previous record: its row in the snapshot (unchanged or changed), or NONE (deleted).
+    old_to_row: Vec<u32>,
+    fresh: RecordStore,
+    added: u64,
+    changed: u64,
+}
+
+fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> Result<Snapshot> {
+    let old = &idx.store;
+    let mut builder = StoreBuilder::new(config, present_roles(config), as_of);
+    let src = builder.add_source(
+        &path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    let mut s = Snapshot {
+        id_bytes: String::new(),
+        id_ends: Vec::new(),
+        fp: Vec::new(),
+        plan: Vec::new(),
+        old_to_row: vec![NONE; old.len()],
+        fresh: StoreBuilder::new(config, present_roles(config), as_of).finish(),
+        added: 0,
+        changed: 0,
+    };
+    let mut added_ids: HashSet<Box<str>> = HashSet::new();
+    let duplicate = |row_no| {
+        Error::data_at(
+            path,
+            Some(row_no),
+            Some(&config.columns.record_id),
+            "duplicate record_id (the same id appears on an earlier row)",
+        )
+    };
+    let rows = read_rows(config, path, |row_no, row, extras| {
+        let fp = row_fingerprint(row, extras);
+        let i = s.plan.len() as u32;
+        if i >= FRESH {
+            return Err(Error::data(path, "more than 2^31 records"));
+        }
+        s.id_bytes.push_str(row.record_id);
+        s.id_ends.push(s.id_bytes.len() as u64);
+        s.fp.push(fp);
+        let prev = idx
+            .slots
+            .record_id
+            .find(row.record_id, |c| old.record_id(RecordId(c)));
+        match prev {
+            Some(j) => {
+                if s.old_to_row[j as usize] != NONE {
+                    return Err(duplicate(row_no));
+                }
+                s.old_to_row[j as usize] = i;
+                if idx.row_fp[j as usize] == fp {
+                    s.plan.push(j);
+                    return Ok(());
+                }
+                s.changed += 1;
+            }
+            None => {
+                if !added_ids.insert(row.record_id.into()) {
+                    return Err(duplicate(row_no));
+                }
+                s.added += 1;
+            }
+        }
+        s.plan.push(FRESH | builder.len() as u32);
+        builder.push(src, row, extras);
+        Ok(())
+    })?;
+    if rows == 0 {
+        return Err(Error::data(path, "the input has no records"));
+    }
+    s.fresh = builder.finish();
+    Ok(s)
+}
+
+/// Maps the normalized rows' dictionary codes into the previous store's
+/// dictionaries (appending values it lacks), so old and new records compare
+/// by code. Returns (name, address, extras) code maps.
+struct CodeMaps {
+    name: Vec<u32>,
+    address: Vec<u32>,
+    extras: Vec<Vec<u32>>,
+}
+
+fn merge_dictionaries(idx: &mut RunIndex, fresh: &RecordStore) -> CodeMaps {
+    let RunIndex { store, slots, .. } = idx;
+    // Name tokens.
+    let tokens = &mut store.names.tokens;
+    let token_map: Vec<u32> = fresh
+        .names
+        .tokens
+        .iter()
+        .map(|t| {
+            if let Some(c) = slots.tokens.find(t, |c| &tokens[c as usize]) {
+                return c;
+            }
+            tokens.push(t.clone());
+            let code = (tokens.len() - 1) as u32;
+            slots
+                .tokens
+                .insert(code, tokens.len(), |c| &tokens[c as usize]);
+            code
+        })
+        .collect();
+    let tm = |c: u32| {
+        if c == NONE {
+            NONE
+        } else {
+            token_map[c as usize]
+        }
+    };
+    // Name entries: one per canonical form; the previous run's entry wins.
+    let mut by_canonical: HashMap<u32, u32> = HashMap::new();
+    let candidates: HashSet<u32> = fresh
+        .names
+        .entries
+        .iter()
+        .map(|e| tm(e.canonical))
+        .collect();
+    for (i, e) in store.names.entries.iter().enumerate() {
+        if candidates.contains(&e.canonical) {
+            by_canonical.entry(e.canonical).or_insert(i as u32);
+        }
+    }
+    let name: Vec<u32> = fresh
+        .names
+        .entries
+        .iter()
+        .map(|e| {
+            let canonical = tm(e.canonical);
+            *by_canonical.entry(canonical).or_insert_with(|| {
+                let mut n = e.clone();
+                n.canonical = canonical;
+                for f in [
+                    &mut n.key,
+                    &mut n.phonetic,
+                    &mut n.family,
+                    &mut n.middle,
+                    &mut n.given,
+                    &mut n.family_key,
+                    &mut n.given_key,
+                    &mut n.family_group,
+                    &mut n.given_group,
+                    &mut n.given_phonetic,
+                    &mut n.first_word,
+                    &mut n.sorted_words,
+                ] {
+                    *f = tm(*f);
+                }
+                store.names.entries.push(n);
+                (store.names.entries.len() - 1) as u32
+            })
+        })
+        .collect();
+    // Addresses, with their words (as `StoreBuilder::finish` makes them).
+    let address: Vec<u32> = fresh
+        .addresses
+        .iter()
+        .map(|a| {
+            if let Some(c) = slots.addresses.find(a, |c| &store.addresses[c as usize]) {
+                return c;
+            }
+            let mut t: Vec<u32> = a
+                .split(' ')
+                .map(|w| {
+                    let words = &mut store.address_words;
+                    if let Some(c) = slots.address_words.find(w, |c| &words[c as usize]) {
+                        return c;
+                    }
+                    words.push(w.into());
+                    let code = (words.len() - 1) as u32;
+                    slots
+                        .address_words
+                        .insert(code, words.len(), |c| &words[c as usize]);
+                    code
+                })
+                .collect();
+            t.sort_unstable();
+            t.dedup();
+            store.address_tokens.push(t.into_boxed_slice());
+            store.addresses.push(a.clone());
+            let code = (store.addresses.len() - 1) as u32;
+            let addrs = &store.addresses;
+            slots
+                .addresses
+                .insert(code, addrs.len(), |c| &addrs[c as usize]);
+            code
+        })
+        .collect();
+    let extras = fresh
+        .extras
+        .iter()
+        .zip(store.extras.iter_mut())
+        .zip(slots.extras.iter_mut())
+        .map(|((f, e), sl)| {
+            f.values
+                .iter()
+                .enumerate()
+                .map(|(code, v)| {
+                    if let Some(c) = sl.find(v, |c| &e.values[c as usize]) {
+                        return c;
+                    }
+                    e.values.push(v.clone());
+                    if !f.numbers.is_empty() {
+                        e.numbers.push(f.numbers[code]);
+                    }
+                    let c = (e.values.len() - 1) as u32;
+                    let vals = &e.values;
+                    sl.insert(c, vals.len(), |c| &vals[c as usize]);
+                    c
+                })
+                .collect()
+        })
+        .collect();
+    CodeMaps {
+        name,
+        address,
+        extras,
+    }
+}
+
+/// The store of the new snapshot: unchanged records' codes copied from the
+/// previous store, normalized rows' codes mapped into its dictionaries.
+fn merged_store(
+    idx: &mut RunIndex,
+    snap: &mut Snapshot,
+    maps: &CodeMaps,
+    config: &Config,
+    source: String,
+) -> RecordStore {
+    let old = &idx.store;
+    let fresh = &snap.fresh;
+    let map = |m: &[u32], c: u32| if c == NONE { NONE } else { m[c as usize] };
+    let pick = |i: usize| -> (bool, usize) {
+        let p = snap.plan[i];
+        if p & FRESH != 0 {
+            (true, (p & !FRESH) as usize)
+        } else {
+            (false, p as usize)
+        }
+    };
+    let n = snap.plan.len();
+    macro_rules! column {
+        ($f:ident) => {
+            (0..n)
+                .into_par_iter()
+                .map(|i| match pick(i) {
+                    (true, m) => fresh.$f[m],
+                    (false, j) => old.$f[j],
+                })
+                .collect()
+        };
+    }
+    let name = (0..n)
+        .into_par_iter()
+        .map(|i| match pick(i) {
+            (true, m) => map(&maps.name, fresh.name[m]),
+            (false, j) => old.name[j],
+        })
+        .collect();
+    let address = (0..n)
+        .into_par_iter()
+        .map(|i| match pick(i) {
+            (true, m) => map(&maps.address, fresh.address[m]),
+            (false, j) => old.address[j],
+        })
+        .collect();
+    let dob = column!(dob);
+    let sex = column!(sex);
+    let cid = column!(cid);
+    let province = column!(province);
+    let unit = column!(unit);
+    let extra_codes: Vec<Vec<u32>> = (0..config.extra.len())
+        .map(|e| {
+            (0..n)
+                .into_par_iter()
+                .map(|i| match pick(i) {
+                    (true, m) => map(&maps.extras[e], fresh.extras[e].codes[m]),
+                    (false, j) => old.extras[e].codes[j],
+                })
+                .collect()
+        })
+        .collect();
+    let store = &mut idx.store;
+    let extras = std::mem::take(&mut store.extras)
+        .into_iter()
+        .zip(extra_codes)
+        .map(|(mut e, codes)| {
+            e.codes = codes;
+            e
+        })
+        .collect();
+    RecordStore {
+        id_bytes: std::mem::take(&mut snap.id_bytes),
+        id_ends: std::mem::take(&mut snap.id_ends),
+        source: vec![0; n],
+        sources: vec![source],
+        present: present_roles(config),
+        name,
+        names: std::mem::take(&mut store.names),
+        dob,
+        sex,
+        cid,
+        province,
+        unit,
+        address,
+        addresses: std::mem::take(&mut store.addresses),
+        address_tokens: std::mem::take(&mut store.address_tokens),
+        address_words: std::mem::take(&mut store.address_words),
+        extras,
+        // Per-record flag inputs are not in index format v1; update writes no flags.
+        name_repaired: Vec::new(),
+        province_unknown: Vec::new(),
+        rejects: fresh.rejects.clone(),
+    }
+}
+
+/// True when an earlier rule than `k` keys `a` and `b` together (then that
+/// rule, not `k`, decides whether the pair is a candidate).
+fn seen_earlier(store: &RecordStore, rules: &[Rule], k: usize, a: RecordId, b: RecordId) -> bool {
+    rules[..k].iter().any(|r| {
+        let x = rule_key(store, r, a);
+        x != NO_KEY && x == rule_key(store, r, b)
+    })
+}
+
+/// Runs `update` and writes every output; returns the summary.
+pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary> {
+    let started = Instant::now();
+    let mut stages = Vec::new();
+    if let (Ok(a), Ok(b)) = (opts.previous.canonicalize(), opts.out.canonicalize()) {
+        if a == b {
+            return Err(Error::usage(
+                "--out must differ from --previous: the previous run is never modified",
+            ));
+        }
+    }
+    let config = match &opts.config {
+        Some(c) => c.clone(),
+        None => {
+            let p = opts.previous.join("config.toml");
+            let text = std::fs::read_to_string(&p).map_err(|e| {
+                Error::usage(format!(
+                    "{}: {e}; --previous must name a run directory written by dedupe",
+                    p.display()
+                ))
+            })?;
+            Config::from_toml(&text)?
+        }
+    };
+    let manifest = read_manifest(&opts.previous, &config)?;
+    let rules: Vec<Rule> = config
+        .blocking
+        .rules
+        .iter()
+        .map(|r| parse_rule(r, &config).map_err(Error::usage))
+        .collect::<Result<_>>()?;
+
+    let st = progress.stage("read index", None);
+    let mut idx = timed(&mut stages, "read index", || {
+        read_index(&opts.previous, &config, manifest)
+    })?;
+    st.finish(&format!("{} previous records", idx.store.len()));
+    let cmps = comparisons(&idx.store);
+    let model_path = opts
+        .model
+        .clone()
+        .unwrap_or_else(|| opts.previous.join("model.json"));
+    let (model, tf) = read_model(&model_path, &cmps)?;
+    let tf = tf.unwrap_or_default();
+    if format!("{:016x}", model_hash(&model, &tf)) != idx.manifest.model_hash {
+        return Err(Error::usage(format!(
+            "{}: not the model the previous run scored its pairs with; update keeps those \
+             pairs, so it needs the same model (omit --model to use the previous run's \
+             model.json); for a new model run a full dedupe",
+            model_path.display()
+        )));
+    }
+
+    let st = progress.stage("read snapshot", None);
+    let mut snap = timed(&mut stages, "read+normalize snapshot", || {
+        read_snapshot(&config, &opts.snapshot, &idx, opts.as_of)
+    })?;
+    let n_old = idx.store.len();
+    let deleted = snap.old_to_row.iter().filter(|&&r| r == NONE).count() as u64;
+    let unchanged = snap.plan.len() as u64 - snap.added - snap.changed;
+    st.finish(&format!(
+        "{} added, {} changed, {deleted} deleted, {unchanged} unchanged",
+        snap.added, snap.changed
+    ));
+
+    let st = progress.stage("merge", None);
+    // Keys of the previous records that leave their blocks (deleted or
+    // changed), from the previous store before its dictionaries move.
+    let mut old_to_new = vec![NONE; n_old];
+    for (i, &p) in snap.plan.iter().enumerate() {
+        if p & FRESH == 0 {
+            old_to_new[p as usize] = i as u32;
+        }
+    }
+    let removed: Vec<u32> = (0..n_old as u32)
+        .filter(|&j| old_to_new[j as usize] == NONE)
+        .collect();
+    let removed_keys: Vec<Vec<u64>> = rules
+        .iter()
+        .map(|r| {
+            let mut k: Vec<u64> = removed
+                .par_iter()
+                .map(|&j| rule_key(&idx.store, r, RecordId(j)))
+                .filter(|&k| k != NO_KEY)
+                .collect();
+            k.par_sort_unstable();
+            k
+        })
+        .collect();
+    let source = opts
+        .snapshot
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let store = timed(&mut stages, "merge", || {
+        let maps = merge_dictionaries(&mut idx, &snap.fresh);
+        Ok(merged_store(&mut idx, &mut snap, &maps, &config, source))
+    })?;
+    let fresh_rows: Vec<u32> = (0..store.len() as u32)
+        .filter(|&i| snap.plan[i as usize] & FRESH != 0)
+        .collect();
+    st.finish(&format!("{} records", store.len()));
+
+    let st = progress.stage("block+score", None);
+    let scorer = Scorer::new(
+        &store,
+        &cmps,
+        &model,
+        config.model.term_frequency,
+        Some(&tf),
+    );
+    let min_w = weight_of(
+        config
+            .output
+            .min_pair_probability
+            .min(config.model.threshold),
+    );
+    let cap = config.blocking.max_block_size;
+    let mut dropped: HashSet<(usize, u64)> = HashSet::new();
+    let mut grown = 0u64;
+    let mut shrunk = 0u64;
+    // Block tasks: (rule, key, whether the block's old records pair among themselves).
+    let mut tasks: Vec<(usize, u64, bool)> = Vec::new();
+    let mut fresh_keys_per_rule = Vec::with_capacity(rules.len());
+    let (candidate_pairs, pairs_kept, pairs) = timed(&mut stages, "block+score", || {
+        for (k, rule) in rules.iter().enumerate() {
+            let mut fresh_keys: Vec<(u64, u32)> = fresh_rows
+                .par_iter()
+                .map(|&i| (rule_key(&store, rule, RecordId(i)), i))
+                .filter(|&(key, _)| key != NO_KEY)
+                .collect();
+            fresh_keys.par_sort_unstable();
+            let post = &idx.postings[k];
+            let rk = &removed_keys[k];
+            let mut keys: Vec<u64> = fresh_keys.iter().map(|&(key, _)| key).collect();
+            keys.extend_from_slice(rk);
+            keys.par_sort_unstable();
+            keys.dedup();
+            for &key in &keys {
+                let old_size = post.range(key).len();
+                let gone = rk.partition_point(|&x| x <= key) - rk.partition_point(|&x| x < key);
+                let came = fresh_keys.partition_point(|&(x, _)| x <= key)
+                    - fresh_keys.partition_point(|&(x, _)| x < key);
+                let new_size = old_size - gone + came;
+                let (old_ok, new_ok) = (old_size <= cap, new_size <= cap);
+                if old_ok && !new_ok {
+                    dropped.insert((k, key));
+                    grown += 1;
+                }
+                if new_ok && new_size >= 2 && (came > 0 || !old_ok) {
+                    if !old_ok {
+                        shrunk += 1;
+                    }
+                    tasks.push((k, key, !old_ok));
+                }
+            }
+            fresh_keys_per_rule.push(fresh_keys);
+        }
+        let (count, mut found) = tasks
+            .par_iter()
+            .map(|&(k, key, reopened)| {
+                let post = &idx.postings[k];
+                let fk = &fresh_keys_per_rule[k];
+                let lo = fk.partition_point(|&(x, _)| x < key);
+                let hi = fk.partition_point(|&(x, _)| x <= key);
+                let fresh: Vec<u32> = fk[lo..hi].iter().map(|&(_, i)| i).collect();
+                let mut old: Vec<u32> = post.records[post.range(key)]
+                    .iter()
+                    .map(|&j| old_to_new[j as usize])
+                    .filter(|&i| i != NONE)
+                    .collect();
+                old.sort_unstable();
+                let mut out = Vec::new();
+                let mut count = 0u64;
+                let mut consider = |x: u32, y: u32| {
+                    let (a, b) = (RecordId(x.min(y)), RecordId(x.max(y)));
+                    if seen_earlier(&store, &rules, k, a, b) {
+                        return;
+                    }
+                    count += 1;
+                    let (pattern, weight) = scorer.score(a, b);
+                    if weight >= min_w {
+                        out.push(ScoredPair {
+                            a,
+                            b,
+                            rule: k as u8,
+                            pattern,
+                            weight,
+                        });
+                    }
+                };
+                for (x, &r) in fresh.iter().enumerate() {
+                    for &m in &old {
+                        consider(r, m);
+                    }
+                    for &m in &fresh[x + 1..] {
+                        consider(r, m);
+                    }
+                }
+                if reopened {
+                    for (x, &a) in old.iter().enumerate() {
+                        for &b in &old[x + 1..] {
+                            consider(a, b);
+                        }
+                    }
+                }
+                (count, out)
+            })
+            .reduce(
+                || (0, Vec::new()),
+                |(c1, mut v1), (c2, mut v2)| {
+                    v1.append(&mut v2);
+                    (c1 + c2, v1)
+                },
+            );
+        // The previous run's pairs between unchanged records, unless their
+        // block grew over the cap.
+        let old_pairs = &idx.pairs;
+        let kept: Vec<ScoredPair> = (0..old_pairs.len())
+            .into_par_iter()
+            .filter_map(|p| {
+                let a = old_to_new[old_pairs.a[p] as usize];
+                let b = old_to_new[old_pairs.b[p] as usize];
+                if a == NONE || b == NONE {
+                    return None;
+                }
+                let k = old_pairs.rule[p] as usize;
+                if !dropped.is_empty()
+                    && dropped.contains(&(k, rule_key(&store, &rules[k], RecordId(a))))
+                {
+                    return None;
+                }
+                let (a, b) = (RecordId(a.min(b)), RecordId(a.max(b)));
+                if old_pairs.a[p] < old_pairs.b[p] && a.0 == old_to_new[old_pairs.a[p] as usize] {
+                    Some(ScoredPair {
+                        a,
+                        b,
+                        rule: k as u8,
+                        pattern: old_pairs.pattern[p],
+                        weight: old_pairs.weight[p],
+                    })
+                } else {
+                    // The snapshot reordered the two records: score in the new order
+                    // (comparison levels need not be symmetric).
+                    let (pattern, weight) = scorer.score(a, b);
+                    (weight >= min_w).then_some(ScoredPair {
+                        a,
+                        b,
+                        rule: k as u8,
+                        pattern,
+                        weight,
+                    })
+                }
+            })
+            .collect();
+        let kept_count = kept.len() as u64;
+        found.extend(kept);
+        found.par_sort_unstable_by_key(|p| (p.a, p.b));
+        found.dedup_by_key(|p| (p.a, p.b));
+        Ok((count, kept_count, found))
+    })?;
+    let pairs_dropped = idx.pairs.len() as u64 - pairs_kept;
+    st.finish(&format!("{candidate_pairs} new candidate pairs"));
+
+    let st = progress.stage("cluster", None);
+    let link_w = weight_of(config.model.threshold);
+    let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
+    // The conflict-aware cut is not written by update (no flags.parquet yet).
+    let clusters = timed(&mut stages, "cluster", || {
+        Ok(cluster_pairs(&store, &pairs, link_w).clusters)
+    })?;
+    let ids = timed(&mut stages, "cluster ids", || {
+        Ok(assign_ids(&store, &clusters.representative, &snap, &idx))
+    })?;
+    st.finish(&format!("{} clusters", ids.names.len()));
+
+    let st = progress.stage("write", None);
+    let idx_slots = std::mem::take(&mut idx.slots);
+    let n_clusters = ids.names.len() as u64;
+    let multi = clusters
+        .representative
+        .iter()
+        .enumerate()
+        .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
+        .count() as u64;
+    let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
+    let (files, index) = timed(&mut stages, "write", || {
+        prepare_dir(&opts.out)?;
+        // The Parquet outputs and the index are independent: write them side by side.
+        let (files, index) = rayon::join(
+            || -> Result<Vec<AtomicFile>> {
+                Ok(vec![
+                    write_pairs(
+                        &opts.out,
+                        &store,
+                        &cmps,
+                        &scorer,
+                        &rules,
+                        &pairs,
+                        Mode::Dedupe,
+                    )?,
+                    write_named_clusters(&opts.out, &store, &ids, &clusters.size)?,
+                    write_changes(&opts.out, &ids.changes)?,
+                ])
+            },
+            || {
+                // The new index: postings merged (previous entries of remaining
+                // records, then the normalized rows', per key).
+                let new_postings: Vec<Postings> = idx
+                    .postings
+                    .par_iter()
+                    .zip(&fresh_keys_per_rule)
+                    .map(|(post, fresh)| merge_postings(post, &old_to_new, fresh))
+                    .collect();
+                let refs: Vec<PostingsRef<'_>> =
+                    new_postings.iter().map(PostingsRef::Sorted).collect();
+                let mut slots = idx_slots;
+                slots.record_id = record_id_slots(&store);
+                write_index(
+                    &opts.out,
+                    &IndexContents {
+                        config: &config,
+                        model_hash: model_hash(&model, &tf),
+                        store: &store,
+                        slots: &slots,
+                        row_fp: &snap.fp,
+                        postings: &refs,
+                        pairs: &pairs,
+                        cluster_of: &ids.cluster_of,
+                        cluster_names: &ids.names,
+                    },
+                )
+            },
+        );
+        Ok((files?, index?))
+    })?;
+    let pairs_written = pairs.len() as u64;
+    drop(pairs);
+    st.finish("outputs written");
+
+    let summary = UpdateSummary {
+        mode: "update",
+        previous: opts.previous.display().to_string(),
+        inputs: vec![opts.snapshot.display().to_string()],
+        records: store.len() as u64,
+        added: snap.added,
+        changed: snap.changed,
+        deleted,
+        unchanged,
+        rejects_in_normalized: store.rejects.clone(),
+        candidate_pairs,
+        pairs_kept_from_previous: pairs_kept,
+        pairs_dropped_from_previous: pairs_dropped,
+        pairs_written,
+        matching_pairs,
+        blocks_grown_over_cap: grown,
+        blocks_shrunk_under_cap: shrunk,
+        clusters: n_clusters,
+        clusters_with_duplicates: multi,
+        largest_cluster: largest,
+        cluster_changes: ids.counts.clone(),
+        threshold: config.model.threshold,
+        stage_seconds: stages,
+        total_seconds: started.elapsed().as_secs_f64(),
+        peak_rss_bytes: peak_rss_bytes(),
+        threads: rayon::current_num_threads(),
+    };
+    for f in files {
+        f.commit()?;
+    }
+    index.commit()?;
+    write_atomic(&opts.out.join("model.json"), &model_json(&model, &tf))?;
+    write_atomic(
+        &opts.out.join("summary.json"),
+        &serde_json::to_vec_pretty(&summary).expect("summary serializes"),
+    )?;
+    write_atomic(&opts.out.join("config.toml"), config.to_toml().as_bytes())?;
+    Ok(summary)
+}
+
+/// Previous postings of remaining records (mapped to new indices) merged with
+/// the normalized rows' (key, row), sorted by key; within a key the previous
+/// entries come first.
+fn merge_postings(old: &Postings, old_to_new: &[u32], fresh: &[(u64, u32)]) -> Postings {
+    let mut out = Postings {
+        keys: Vec::with_capacity(old.keys.len() + fresh.len()),
+        records: Vec::with_capacity(old.keys.len() + fresh.len()),
+    };
+    let mut f = 0;
+    for (&key, &j) in old.keys.iter().zip(&old.records) {
+        while f < fresh.len() && fresh[f].0 < key {
+            out.keys.push(fresh[f].0);
+            out.records.push(fresh[f].1);
+            f += 1;
+        }
+        let i = old_to_new[j as usize];
+        if i != NONE {
+            out.keys.push(key);
+            out.records.push(i);
+        }
+    }
+    for &(key, i) in &fresh[f..] {
+        out.keys.push(key);
+        out.records.push(i);
+    }
+    out
+}
+
+/// One row of `changes.parquet`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    /// The new cluster id (None for `removed`).
+    pub cluster_id: Option<String>,
+    /// created | merged | split | removed
+    pub change: &'static str,
+    /// The record's cluster id in the previous run (None for an added record).
+    pub previous_cluster_id: Option<String>,
+    pub record_id: String,
+}
+
+/// Cluster ids for the new run, and what changed.
+struct ClusterIds {
+    /// Cluster number per record.
+    pub cluster_of: Vec<u32>,
+    /// Id per cluster number.
+    pub names: Vec<String>,
+    pub changes: Vec<Change>,
+    pub counts: ClusterChanges,
+}
+
+/// Stable cluster ids.
+///
+/// Each previous cluster X has an anchor: its record whose record_id is X if
+/// that record is still in the snapshot, else its remaining record with the
+/// smallest record_id (X has no anchor when none of its records remain: it is
+/// `removed`). X claims the new cluster holding its anchor. A new cluster
+/// claimed once keeps the claimant's id (untouched, grown, shrunk, or the
+/// anchor's part of a split). Claimed several times (a merge) it keeps the id
+/// of the claimant that had more records in the previous run, then the
+/// smaller id; the others are `merged`. A cluster nobody claims gets a new
+/// id: its smallest record_id, or, when that string is already an id (of this
+/// or the previous run), that string with `~2`, `~3` … appended, the first
+/// one unused (clusters handled in order of their smallest record_id).
+fn assign_ids(
+    store: &RecordStore,
+    representative: &[u32],
+    snap: &Snapshot,
+    idx: &RunIndex,
+) -> ClusterIds {
+    let n = store.len();
+    // Cluster number per record, numbered by representative in record order.
+    let mut number = vec![u32::MAX; n];
+    let mut reps: Vec<u32> = Vec::new();
+    let cluster_of: Vec<u32> = representative
+        .iter()
+        .map(|&r| {
+            let x = &mut number[r as usize];
+            if *x == u32::MAX {
+                *x = reps.len() as u32;
+                reps.push(r);
+            }
+            *x
+        })
+        .collect();
+    let old_name = |c: u32| -> &str { &idx.cluster_names[c as usize] };
+    let n_old_clusters = idx.cluster_names.len();
+    let mut old_size = vec![0u64; n_old_clusters];
+    for &c in &idx.cluster_of {
+        old_size[c as usize] += 1;
+    }
+    // Previous cluster of each new record (unchanged and changed records).
+    let mut prev_cluster = vec![NONE; n];
+    for (j, &row) in snap.old_to_row.iter().enumerate() {
+        if row != NONE {
+            prev_cluster[row as usize] = idx.cluster_of[j];
+        }
+    }
+    // Anchors: (is not the named record, record id, new row) — smallest wins.
+    let mut anchor: Vec<Option<(bool, &str, u32)>> = vec![None; n_old_clusters];
+    for (j, &row) in snap.old_to_row.iter().enumerate() {
+        if row == NONE {
+            continue;
+        }
+        let c = idx.cluster_of[j] as usize;
+        let rid = store.record_id(RecordId(row));
+        let cand = (rid != old_name(c as u32), rid, row);
+        if anchor[c].is_none_or(|a| cand < a) {
+            anchor[c] = Some(cand);
+        }
+    }
+    let mut claims: Vec<Vec<u32>> = vec![Vec::new(); reps.len()];
+    for (c, a) in anchor.iter().enumerate() {
+        if let Some((_, _, row)) = a {
+            claims[cluster_of[*row as usize] as usize].push(c as u32);
+        }
+    }
+    let mut names: Vec<Option<String>> = vec![None; reps.len()];
+    let mut used: HashSet<&str> = idx.cluster_names.iter().map(|s| &**s).collect();
+    let mut counts = ClusterChanges::default();
+    let mut losers: HashSet<(u32, u32)> = HashSet::new();
+    for (c, cl) in claims.iter().enumerate() {
+        if let Some(&w) = cl.iter().min_by(|&&x, &&y| {
+            old_size[y as usize]
+                .cmp(&old_size[x as usize])
+                .then(old_name(x).cmp(old_name(y)))
+        }) {
+            names[c] = Some(old_name(w).to_owned());
+            for &x in cl {
+                if x != w {
+                    losers.insert((c as u32, x));
+                    counts.merged += 1;
+                }
+            }
+        }
+    }
+    let mut unclaimed: Vec<(&str, usize)> = (0..reps.len())
+        .filter(|&c| names[c].is_none())
+        .map(|c| (store.record_id(RecordId(reps[c])), c))
+        .collect();
+    unclaimed.sort_unstable();
+    let mut fresh_names: HashSet<String> = HashSet::new();
+    for (base, c) in unclaimed {
+        let mut name = base.to_owned();
+        let mut k = 2;
+        while used.contains(name.as_str()) || fresh_names.contains(&name) {
+            name = format!("{base}~{k}");
+            k += 1;
+        }
+        fresh_names.insert(name.clone());
+        names[c] = Some(name);
+        counts.created += 1;
+    }
+    used.clear();
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|n| n.expect("every cluster was named above"))
+        .collect();
+    let mut changes = Vec::new();
+    let mut split_from: HashSet<u32> = HashSet::new();
+    for (i, &c) in cluster_of.iter().enumerate() {
+        let id = &names[c as usize];
+        let claimed = !claims[c as usize].is_empty();
+        let prev = prev_cluster[i];
+        let change = if !claimed {
+            if prev != NONE {
+                split_from.insert(prev);
+            }
+            "created"
+        } else if prev == NONE || old_name(prev) == id {
+            continue;
+        } else if losers.contains(&(c, prev)) {
+            "merged"
+        } else {
+            split_from.insert(prev);
+            "split"
+        };
+        changes.push(Change {
+            cluster_id: Some(id.clone()),
+            change,
+            previous_cluster_id: (prev != NONE).then(|| old_name(prev).to_owned()),
+            record_id: store.record_id(RecordId(i as u32)).to_owned(),
+        });
+    }
+    counts.split = split_from.len() as u64;
+    for (j, &c) in idx.cluster_of.iter().enumerate() {
+        if anchor[c as usize].is_none() {
+            changes.push(Change {
+                cluster_id: None,
+                change: "removed",
+                previous_cluster_id: Some(old_name(c).to_owned()),
+                record_id: idx.store.record_id(RecordId(j as u32)).to_owned(),
+            });
+        }
+    }
+    counts.removed = anchor.iter().filter(|a| a.is_none()).count() as u64;
+    changes.par_sort_unstable();
+    ClusterIds {
+        cluster_of,
+        names,
+        changes,
+        counts,
+    }
+}
+
+fn write_named_clusters(
+    out: &Path,
+    store: &RecordStore,
+    ids: &ClusterIds,
+    size: &[u32],
+) -> Result<AtomicFile> {
+    let schema = Arc::new(Schema::new(vec![
+        ArrowField::new("record_id", DataType::Utf8, false),
+        ArrowField::new("cluster_id", DataType::Utf8, false),
+        ArrowField::new("cluster_size", DataType::UInt32, false),
+    ]));
+    let mut w = ParquetOut::create(&out.join("clusters.parquet"), schema.clone())?;
+    let n = store.len();
+    let mut start = 0;
+    while start < n {
+        let end = (start + (1 << 20)).min(n);
+        let mut rid = StringBuilder::new();
+        let mut cid = StringBuilder::new();
+        let mut sz = UInt32Builder::new();
+        for (i, (&c, &sz_i)) in ids.cluster_of[start..end]
+            .iter()
+            .zip(&size[start..end])
+            .enumerate()
+        {
+            rid.append_value(store.record_id(RecordId((start + i) as u32)));
+            cid.append_value(&ids.names[c as usize]);
+            sz.append_value(sz_i);
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(rid.finish()),
+            Arc::new(cid.finish()),
+            Arc::new(sz.finish()),
+        ];
+        w.write(&RecordBatch::try_new(schema.clone(), cols).expect("columns match the schema"))?;
+        start = end;
+    }
+    w.finish()
+}
+
+fn write_changes(out: &Path, changes: &[Change]) -> Result<AtomicFile> {
+    let schema = Arc::new(Schema::new(vec![
+        ArrowField::new("change", DataType::Utf8, false),
+        ArrowField::new("cluster_id", DataType::Utf8, true),
+        ArrowField::new("previous_cluster_id", DataType::Utf8, true),
+        ArrowField::new("record_id", DataType::Utf8, false),
+    ]));
+    let mut w = ParquetOut::create(&out.join("changes.parquet"), schema.clone())?;
+    for chunk in changes.chunks(1 << 20) {
+        let mut ch = StringBuilder::new();
+        let mut cid = StringBuilder::new();
+        let mut prev = StringBuilder::new();
+        let mut rid = StringBuilder::new();
+        for c in chunk {
+            ch.append_value(c.change);
+            cid.append_option(c.cluster_id.as_deref());
+            prev.append_option(c.previous_cluster_id.as_deref());
+            rid.append_value(&c.record_id);
+        }
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(ch.finish()),
+            Arc::new(cid.finish()),
+            Arc::new(prev.finish()),
+            Arc::new(rid.finish()),
+        ];
+        w.write(&RecordBatch::try_new(schema.clone(), cols).expect("columns match the schema"))?;
+    }
+    w.finish()
+}

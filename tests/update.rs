@@ -1,0 +1,616 @@
+//! `dinhdanh update` through the real binary: with the model fixed, the
+//! clusters after an update equal (as partitions) those of a full `dedupe`
+//! of the new snapshot; stable cluster ids on a hand-made case; bad input
+//! gives a clear error and writes nothing; the previous run is not modified.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use dinhdanh::load::Source;
+use parquet::arrow::ArrowWriter;
+
+fn dinhdanh(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dinhdanh"))
+        .arg("--quiet")
+        .args(args)
+        .output()
+        .expect("the dinhdanh binary runs")
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = dinhdanh(args);
+    assert!(out.status.success(), "dinhdanh {args:?}\n{}", show(&out));
+    out
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/engine")
+        .join(name)
+}
+
+type Columns = Vec<Vec<Option<String>>>;
+
+fn read_columns(path: &Path, columns: &[&str]) -> Columns {
+    let source = Source::open(path).expect("file opens");
+    let mut out = vec![Vec::new(); columns.len()];
+    for batch in source.batches(columns, 4096).expect("columns exist") {
+        let batch = batch.expect("batch reads");
+        for (i, col) in out.iter_mut().enumerate() {
+            let c = source.string_column(&batch, i).expect("string column");
+            col.extend(c.iter().map(|v| v.map(str::to_owned)));
+        }
+    }
+    out
+}
+
+fn write_parquet(path: &Path, names: &[String], cols: &Columns) {
+    let schema = Arc::new(Schema::new(
+        names
+            .iter()
+            .map(|n| Field::new(n, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let arrays: Vec<ArrayRef> = cols
+        .iter()
+        .map(|c| Arc::new(StringArray::from(c.clone())) as ArrayRef)
+        .collect();
+    let batch = RecordBatch::try_new(schema.clone(), arrays).expect("batch");
+    let file = std::fs::File::create(path).expect("create");
+    let mut w = ArrowWriter::try_new(file, schema, None).expect("writer");
+    w.write(&batch).expect("write");
+    w.close().expect("close");
+}
+
+/// record_id → cluster_id of a run.
+fn cluster_ids(run: &Path) -> BTreeMap<String, String> {
+    let cols = read_columns(&run.join("clusters.parquet"), &["record_id", "cluster_id"]);
+    cols[0]
+        .iter()
+        .zip(&cols[1])
+        .map(|(r, c)| (r.clone().expect("id"), c.clone().expect("cluster")))
+        .collect()
+}
+
+/// The clusters of a run as a partition: a set of record-id sets (ids ignored).
+fn partition(run: &Path) -> BTreeSet<BTreeSet<String>> {
+    let mut by: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (r, c) in cluster_ids(run) {
+        by.entry(c).or_default().insert(r);
+    }
+    by.into_values().collect()
+}
+
+/// Every file under `dir` with its bytes (to check a run is left untouched).
+fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+fn summary(run: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(run.join("summary.json")).expect("summary"))
+        .expect("json")
+}
+
+/// A new snapshot of a generated register: rows deleted, names and dates
+/// edited, records added (copies of existing people with new ids, so they
+/// join and merge clusters), optionally with the rows in another order.
+/// Returns (added, changed, deleted) as the test counts them.
+fn make_snapshot(old: &Path, new: &Path, reorder: bool) -> (u64, u64, u64) {
+    let names = Source::open(old).expect("opens").columns();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let cols = read_columns(old, &refs);
+    let col = |n: &str| names.iter().position(|x| x == n).expect("generated column");
+    let (id, name, dob, addr) = (
+        col("record_id"),
+        col("full_name"),
+        col("date_of_birth"),
+        col("address"),
+    );
+    let n = cols[0].len();
+    let mut rows: Vec<Vec<Option<String>>> = Vec::new();
+    let (mut changed, mut deleted) = (0, 0);
+    for i in 0..n {
+        let mut row: Vec<Option<String>> = cols.iter().map(|c| c[i].clone()).collect();
+        if i % 50 == 7 {
+            deleted += 1;
+            continue;
+        }
+        let before = row.clone();
+        if i % 37 == 3 {
+            // Another record's name: may now match that record's person.
+            row[name] = cols[name][(i + 1) % n].clone();
+        }
+        if i % 41 == 5 {
+            row[dob] = Some("15/06/1971".into());
+        }
+        if row != before {
+            changed += 1;
+        }
+        rows.push(row);
+    }
+    let mut added = 0;
+    for i in (11..n).step_by(60) {
+        let mut row: Vec<Option<String>> = cols.iter().map(|c| c[i].clone()).collect();
+        row[id] = Some(format!("ADD{i:06}"));
+        if i % 120 == 11 {
+            row[addr] = None;
+        }
+        rows.push(row);
+        added += 1;
+    }
+    if reorder {
+        // A fixed interleaving: odd positions first, then even ones reversed.
+        let (odd, even): (Vec<_>, Vec<_>) =
+            rows.into_iter().enumerate().partition(|(k, _)| k % 2 == 1);
+        rows = odd
+            .into_iter()
+            .chain(even.into_iter().rev())
+            .map(|(_, r)| r)
+            .collect();
+    }
+    let out: Columns = (0..names.len())
+        .map(|c| rows.iter().map(|r| r[c].clone()).collect())
+        .collect();
+    write_parquet(new, &names, &out);
+    (added, changed, deleted)
+}
+
+fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let data = d.join("data");
+    ok(&[
+        "generate",
+        "--records",
+        "20000",
+        "--seed",
+        seed,
+        "--out",
+        s(&data),
+    ]);
+    let old_snap = data.join("records.parquet");
+    let new_snap = d.join("new.parquet");
+    let (added, changed, deleted) = make_snapshot(&old_snap, &new_snap, reorder);
+    let mut cfg: Vec<&str> = Vec::new();
+    if let Some(c) = config {
+        cfg = vec!["--config", s(c)];
+    }
+    let old = d.join("old");
+    let mut args = vec!["dedupe"];
+    args.extend(&cfg);
+    args.extend([s(&old_snap), "--out", s(&old)]);
+    ok(&args);
+    let before = snapshot_dir(&old);
+    let model = old.join("model.json");
+
+    let upd = d.join("upd");
+    ok(&[
+        "update",
+        "--previous",
+        s(&old),
+        "--model",
+        s(&model),
+        s(&new_snap),
+        "--out",
+        s(&upd),
+    ]);
+    let full = d.join("full");
+    let mut args = vec!["dedupe", "--model", s(&model)];
+    args.extend(&cfg);
+    args.extend([s(&new_snap), "--out", s(&full)]);
+    ok(&args);
+
+    let sm = summary(&upd);
+    assert_eq!(sm["added"], added, "{sm}");
+    assert_eq!(sm["changed"], changed, "{sm}");
+    assert_eq!(sm["deleted"], deleted, "{sm}");
+    assert_eq!(
+        sm["unchanged"].as_u64().expect("count") + added + changed,
+        sm["records"].as_u64().expect("count")
+    );
+    // The edits matter: the partition moved since the previous run ...
+    let p_old = partition(&old);
+    let p_upd = partition(&upd);
+    let p_full = partition(&full);
+    assert_ne!(
+        p_old, p_full,
+        "the new snapshot should change some clusters"
+    );
+    // ... and update finds the same partition as the full run.
+    let only_upd: Vec<_> = p_upd.difference(&p_full).take(5).collect();
+    let only_full: Vec<_> = p_full.difference(&p_upd).take(5).collect();
+    assert!(
+        only_upd.is_empty() && only_full.is_empty(),
+        "update and full dedupe disagree: only in update {only_upd:?}, only in full {only_full:?}"
+    );
+    // Every record of the snapshot is in clusters.parquet exactly once.
+    assert_eq!(
+        cluster_ids(&upd).len(),
+        read_columns(&new_snap, &["record_id"])[0].len()
+    );
+    // The previous run is untouched.
+    assert_eq!(
+        snapshot_dir(&old),
+        before,
+        "update modified the previous run"
+    );
+    // The update's own index supports the next night: an update of it with
+    // no change keeps every cluster id.
+    let again = d.join("again");
+    ok(&[
+        "update",
+        "--previous",
+        s(&upd),
+        s(&new_snap),
+        "--out",
+        s(&again),
+    ]);
+    assert_eq!(cluster_ids(&again), cluster_ids(&upd));
+    assert_eq!(summary(&again)["unchanged"], sm["records"]);
+}
+
+#[test]
+fn update_equals_full_dedupe_as_partitions() {
+    update_equals_full_dedupe(None, false, "11");
+}
+
+/// A block-size cap of 4 makes many blocks cross it in both directions as
+/// records come and go; the rows are also reordered.
+#[test]
+fn update_equals_full_dedupe_with_small_blocks_and_reordered_rows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cfg = dir.path().join("cap.toml");
+    let text =
+        dinhdanh::config::DEFAULT_CONFIG.replace("max_block_size = 2000", "max_block_size = 4");
+    assert_ne!(text, dinhdanh::config::DEFAULT_CONFIG);
+    std::fs::write(&cfg, text).expect("write config");
+    update_equals_full_dedupe(Some(&cfg), true, "12");
+}
+
+// ---------------------------------------------------------------------------
+// Stable ids on the hand-checked foreign register (tests/engine.rs explains
+// its hand-written model: a link needs weight ≥ 9.97).
+//
+// Previous run: {E01,E02,E03} E01, {E04}, {E05,E06} E05, {E07}, {E08},
+// {E09,E10} E09, {E11}, {E12,E13} E12.
+// Night 1:
+//   E01–E03 untouched                       → E01 kept, no change rows
+//   E07 born 1992-11-03 like E05: 20 → link → merge of E05 (2 records) and
+//                                             E07 (1): E05 kept, E07 merged
+//   E11 becomes Smith Jane 1980-04-12 2000 like E04: 20 → link; E01/E11 is
+//       6 → apart. Merge of two 1-record clusters: the smaller id E04 wins
+//   E09 born 1976-01-01: E09/E10 0 → apart → split: E09 keeps its id, E10 new
+//   E12 deleted: {E13} keeps E12 (its anchor is E13, the smallest left)
+//   E08 deleted: cluster E08 removed
+//   E14 added (E08's values): a new cluster E14
+// Night 2: a new record with id E12 (alone) → E12 is taken (by E13's
+// cluster) → E12~2.
+// ---------------------------------------------------------------------------
+
+const FOREIGN_HEADER: &str = "id,surname,first_name,birth_date,postcode\n";
+
+fn night1_csv() -> String {
+    let text = std::fs::read_to_string(fixture("foreign.csv")).expect("fixture");
+    let mut out = String::from(FOREIGN_HEADER);
+    for line in text.lines().skip(1) {
+        let id = line.split(',').next().expect("id");
+        let line = match id {
+            "E07" => "E07,Brown,Emily,1992-11-03,3050",
+            "E11" => "E11,Smith,Jane,1980-04-12,2000",
+            "E09" => "E09,Garcia,Maria,1976-01-01,2600",
+            "E08" | "E12" => continue,
+            _ => line,
+        };
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str("E14,Lindqvist,Anna,2001-01-01,1000\n");
+    out
+}
+
+fn changes(run: &Path) -> BTreeSet<(String, String, String, String)> {
+    let cols = read_columns(
+        &run.join("changes.parquet"),
+        &["change", "cluster_id", "previous_cluster_id", "record_id"],
+    );
+    (0..cols[0].len())
+        .map(|i| {
+            let g = |c: usize| cols[c][i].clone().unwrap_or_else(|| "-".into());
+            (g(0), g(1), g(2), g(3))
+        })
+        .collect()
+}
+
+fn set4(rows: &[[&str; 4]]) -> BTreeSet<(String, String, String, String)> {
+    rows.iter()
+        .map(|r| (r[0].into(), r[1].into(), r[2].into(), r[3].into()))
+        .collect()
+}
+
+#[test]
+fn stable_ids_merge_split_untouched_removed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let (cfg, model) = (fixture("foreign.toml"), fixture("foreign-model.json"));
+    let day0 = d.join("day0");
+    ok(&[
+        "dedupe",
+        "--config",
+        s(&cfg),
+        "--model",
+        s(&model),
+        s(&fixture("foreign.csv")),
+        "--out",
+        s(&day0),
+    ]);
+    let snap1 = d.join("night1.csv");
+    std::fs::write(&snap1, night1_csv()).expect("write");
+    let day1 = d.join("day1");
+    ok(&[
+        "update",
+        "--previous",
+        s(&day0),
+        s(&snap1),
+        "--out",
+        s(&day1),
+    ]);
+    let want: BTreeMap<String, String> = [
+        ("E01", "E01"),
+        ("E02", "E01"),
+        ("E03", "E01"),
+        ("E04", "E04"),
+        ("E11", "E04"),
+        ("E05", "E05"),
+        ("E06", "E05"),
+        ("E07", "E05"),
+        ("E09", "E09"),
+        ("E10", "E10"),
+        ("E13", "E12"),
+        ("E14", "E14"),
+    ]
+    .iter()
+    .map(|&(r, c)| (r.to_owned(), c.to_owned()))
+    .collect();
+    assert_eq!(cluster_ids(&day1), want);
+    assert_eq!(
+        changes(&day1),
+        set4(&[
+            ["merged", "E04", "E11", "E11"],
+            ["merged", "E05", "E07", "E07"],
+            ["created", "E10", "E09", "E10"],
+            ["created", "E14", "-", "E14"],
+            ["removed", "-", "E08", "E08"],
+        ])
+    );
+    let c = &summary(&day1)["cluster_changes"];
+    assert_eq!(
+        (
+            c["created"].clone(),
+            c["merged"].clone(),
+            c["split"].clone(),
+            c["removed"].clone()
+        ),
+        (2.into(), 2.into(), 1.into(), 1.into()),
+        "{c}"
+    );
+    // The same partition as a full run of night 1.
+    let full = d.join("full1");
+    ok(&[
+        "dedupe",
+        "--config",
+        s(&cfg),
+        "--model",
+        s(&model),
+        s(&snap1),
+        "--out",
+        s(&full),
+    ]);
+    assert_eq!(partition(&full), partition(&day1));
+
+    let snap2 = d.join("night2.csv");
+    std::fs::write(
+        &snap2,
+        format!("{}E12,Nakamura,Yuki,1999-09-09,7000\n", night1_csv()),
+    )
+    .expect("write");
+    let day2 = d.join("day2");
+    ok(&[
+        "update",
+        "--previous",
+        s(&day1),
+        s(&snap2),
+        "--out",
+        s(&day2),
+    ]);
+    let mut want2 = want.clone();
+    want2.insert("E12".into(), "E12~2".into());
+    assert_eq!(cluster_ids(&day2), want2);
+    assert_eq!(changes(&day2), set4(&[["created", "E12~2", "-", "E12"]]));
+}
+
+// ---------------------------------------------------------------------------
+// Bad input: a clear error, the exit code of src/error.rs, nothing written.
+// ---------------------------------------------------------------------------
+
+fn foreign_run(d: &Path) -> PathBuf {
+    let run = d.join("prev");
+    ok(&[
+        "dedupe",
+        "--config",
+        s(&fixture("foreign.toml")),
+        "--model",
+        s(&fixture("foreign-model.json")),
+        s(&fixture("foreign.csv")),
+        "--out",
+        s(&run),
+    ]);
+    run
+}
+
+fn fails(args: &[&str], code: i32, words: &[&str], out: &Path) {
+    let o = dinhdanh(args);
+    assert_eq!(o.status.code(), Some(code), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    for w in words {
+        assert!(err.contains(w), "stderr lacks {w:?}: {err}");
+    }
+    assert!(!out.exists(), "an output directory was written");
+}
+
+#[test]
+fn other_index_version_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prev = foreign_run(dir.path());
+    let manifest = prev.join("index/manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let edited = text.replace("\"version\": 1,", "\"version\": 2,");
+    assert_ne!(text, edited);
+    std::fs::write(&manifest, edited).expect("write");
+    let out = dir.path().join("new");
+    fails(
+        &[
+            "update",
+            "--previous",
+            s(&prev),
+            s(&fixture("foreign.csv")),
+            "--out",
+            s(&out),
+        ],
+        2,
+        &["format version 2", "full `dinhdanh dedupe`"],
+        &out,
+    );
+}
+
+#[test]
+fn config_that_invalidates_the_index_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prev = foreign_run(dir.path());
+    let text = std::fs::read_to_string(fixture("foreign.toml")).expect("config");
+    let edited = text.replace(
+        "rules = [\"dob\", \"given+birth_year\", \"extra:postcode\"]",
+        "rules = [\"dob\", \"extra:postcode\"]",
+    );
+    assert_ne!(text, edited);
+    let cfg = dir.path().join("other.toml");
+    std::fs::write(&cfg, edited).expect("write");
+    let out = dir.path().join("new");
+    fails(
+        &[
+            "update",
+            "--previous",
+            s(&prev),
+            "--config",
+            s(&cfg),
+            s(&fixture("foreign.csv")),
+            "--out",
+            s(&out),
+        ],
+        2,
+        &["blocking.rules", "invalidates"],
+        &out,
+    );
+    // Threads do not invalidate it.
+    let same = dir.path().join("threads.toml");
+    std::fs::write(&same, format!("{text}\n[run]\nthreads = 1\n")).expect("write");
+    let out2 = dir.path().join("new2");
+    ok(&[
+        "update",
+        "--previous",
+        s(&prev),
+        "--config",
+        s(&same),
+        s(&fixture("foreign.csv")),
+        "--out",
+        s(&out2),
+    ]);
+}
+
+#[test]
+fn snapshot_without_record_ids_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prev = foreign_run(dir.path());
+    let out = dir.path().join("new");
+    // A null id on data row 2.
+    let snap = dir.path().join("nullid.csv");
+    std::fs::write(
+        &snap,
+        format!("{FOREIGN_HEADER}E01,Smith,John,1980-04-12,2000\n,Smith,Jon,1980-04-12,2000\n"),
+    )
+    .expect("write");
+    fails(
+        &["update", "--previous", s(&prev), s(&snap), "--out", s(&out)],
+        1,
+        &["row 2", "'id'", "record_id is null"],
+        &out,
+    );
+    // No id column at all.
+    let snap = dir.path().join("noid.csv");
+    std::fs::write(
+        &snap,
+        "surname,first_name,birth_date,postcode\nSmith,John,1980-04-12,2000\n",
+    )
+    .expect("write");
+    fails(
+        &["update", "--previous", s(&prev), s(&snap), "--out", s(&out)],
+        1,
+        &["'id'", "missing column"],
+        &out,
+    );
+}
+
+#[test]
+fn another_model_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prev = foreign_run(dir.path());
+    let text = std::fs::read_to_string(fixture("foreign-model.json")).expect("model");
+    let edited = text.replacen("\"prior_weight\": -8.0", "\"prior_weight\": -9.0", 1);
+    assert_ne!(text, edited, "the fixture model's prior is written -8.0");
+    let model = dir.path().join("other-model.json");
+    std::fs::write(&model, edited).expect("write");
+    let out = dir.path().join("new");
+    fails(
+        &[
+            "update",
+            "--previous",
+            s(&prev),
+            "--model",
+            s(&model),
+            s(&fixture("foreign.csv")),
+            "--out",
+            s(&out),
+        ],
+        2,
+        &["not the model the previous run scored"],
+        &out,
+    );
+}
