@@ -1023,7 +1023,15 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         threads: rayon::current_num_threads(),
     };
     let report = crate::report::html::render(&report_data(
-        opts, &store, &pairs, &clusters, &blocker, &summary, link_w,
+        opts,
+        &store,
+        &pairs,
+        &clusters,
+        &blocker,
+        &summary,
+        link_w,
+        &flags,
+        &|a, b| scorer.score(a, b).1,
     ));
     let mut files = files;
     files.push(write_report(&opts.out, &report)?);
@@ -1046,6 +1054,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
 }
 
 /// The aggregates report.html shows. O(n) over records and pairs.
+#[allow(clippy::too_many_arguments)]
 fn report_data(
     opts: &RunOptions,
     store: &RecordStore,
@@ -1054,8 +1063,11 @@ fn report_data(
     blocker: &Blocker<'_>,
     summary: &Summary,
     link_w: f64,
+    flags: &[crate::flags::Flag],
+    weight: &dyn Fn(RecordId, RecordId) -> f64,
 ) -> crate::report::html::ReportData {
-    use crate::report::html::{self as h, ClusterRow, RecordValues, RuleRow};
+    use crate::flags::FlagKind;
+    use crate::report::html::{self as h, ClusterRow, ConflictRow, RecordValues, RuleRow};
     // Link mode names records source:id, as clusters.parquet does.
     let shown_id = |r: RecordId| match opts.mode {
         Mode::Dedupe => store.record_id(r).to_owned(),
@@ -1100,6 +1112,52 @@ fn report_data(
             }
         })
         .collect();
+    // The strongest conflicts: pair flags, the model's evidence strongest
+    // first — a cut pair the model wanted to link (high weight), a shared
+    // number the model says two people hold (low weight) — ties by ids.
+    let mut conflict_flags: Vec<(f64, &crate::flags::Flag)> = flags
+        .iter()
+        .filter(|f| f.kind.is_pair())
+        .filter_map(|f| f.other.map(|o| (weight(f.record, o), f)))
+        .collect();
+    let strength = |w: f64, k: FlagKind| if k == FlagKind::SharedId { -w } else { w };
+    conflict_flags.sort_by(|(wx, x), (wy, y)| {
+        strength(*wy, y.kind)
+            .total_cmp(&strength(*wx, x.kind))
+            .then_with(|| x.kind.as_str().cmp(y.kind.as_str()))
+            .then_with(|| {
+                let key = |f: &crate::flags::Flag| {
+                    let o = f.other.expect("pair flags have a second record");
+                    (
+                        store.record_id(f.record),
+                        store.source[f.record.index()],
+                        store.record_id(o),
+                        store.source[o.index()],
+                    )
+                };
+                key(x).cmp(&key(y))
+            })
+    });
+    conflict_flags.truncate(h::MAX_CONFLICTS);
+    let conflicts: Vec<ConflictRow> = conflict_flags
+        .iter()
+        .map(|&(w, f)| {
+            let o = f.other.expect("pair flags have a second record");
+            shown.push(f.record);
+            shown.push(o);
+            ConflictRow {
+                kind: f.kind.as_str().to_owned(),
+                record_ids: vec![shown_id(f.record), shown_id(o)],
+                weight: Some(w),
+                detail: f.detail.to_owned(),
+            }
+        })
+        .collect();
+    shown.sort_by(|&a, &b| {
+        (store.record_id(a), store.source[a.index()])
+            .cmp(&(store.record_id(b), store.source[b.index()]))
+    });
+    shown.dedup();
     let values = opts.show_values.then(|| {
         shown
             .iter()
@@ -1182,10 +1240,29 @@ fn report_data(
         peak_rss_bytes: summary.peak_rss_bytes,
         threads: summary.threads,
         largest_clusters,
-        // Filled from the flags stage when it lands (issue 5, parts 1-3).
-        flags_by_kind: Vec::new(),
-        flags_by_province: Vec::new(),
-        conflicts: Vec::new(),
+        flags_by_kind: summary
+            .flags
+            .by_kind
+            .iter()
+            .map(|(k, &n)| (k.clone(), n))
+            .collect(),
+        flags_by_province: summary
+            .flags
+            .by_province
+            .iter()
+            .map(|p| {
+                let name = if p.code == 0 {
+                    "unknown or missing".to_owned()
+                } else {
+                    p.name.clone()
+                };
+                (
+                    name,
+                    p.by_kind.iter().map(|(k, &n)| (k.clone(), n)).collect(),
+                )
+            })
+            .collect(),
+        conflicts,
         values,
     }
 }

@@ -268,3 +268,38 @@ fn link_mode_pairs_shared_ids_across_registers_only() {
         .collect();
     assert_eq!(mismatch, ["S2", "S3"]);
 }
+
+/// report.html's conflicts table lists the pair flags with the hand-worked
+/// weights of tests/data/flags/README.md, strongest evidence first: the
+/// linked M1/M2 (16.5), the cut C2/C3 (10.0), the shared number S1/S2 (−9,
+/// strong evidence of two people).
+#[test]
+fn report_lists_the_pair_flags_strongest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    dedupe_fixture(&run, "1");
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    let start = html
+        .find(r#"<section id="conflicts">"#)
+        .expect("conflicts section");
+    let section = &html[start..start + html[start..].find("</section>").unwrap()];
+    let rows: Vec<&str> = section.split("<tr>").skip(2).collect();
+    let expect = [
+        ("multiple_ids", "M1", "M2", "16.50"),
+        ("conflict_cut", "C2", "C3", "10.00"),
+        ("shared_id", "S1", "S2", "-9.00"),
+    ];
+    assert_eq!(rows.len(), expect.len(), "{section}");
+    for (row, (kind, a, b, w)) in rows.iter().zip(expect) {
+        for needle in [
+            format!("<code>{kind}</code>"),
+            format!(">{a}<"),
+            format!(">{b}<"),
+            format!(">{w}<"),
+        ] {
+            assert!(row.contains(&needle), "{needle} not in {row}");
+        }
+    }
+    // The flags-by-kind chart is present.
+    assert!(html.contains(r#"id="flags""#));
+}
