@@ -522,7 +522,8 @@ fn name_views(cmps: &[Comparison]) -> Option<(usize, usize, usize)> {
     ))
 }
 
-fn timed<T>(
+/// Runs one stage and records its wall time under `name`.
+pub(crate) fn timed<T>(
     stages: &mut Vec<(String, f64)>,
     name: &str,
     f: impl FnOnce() -> Result<T>,

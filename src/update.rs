@@ -46,7 +46,7 @@ use crate::normalize::date::Date;
 use crate::output::{prepare_dir, write_atomic, AtomicFile};
 use crate::pipeline::{
     cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model, read_rows,
-    weight_of, write_pairs, Mode, ScoredPair, Scorer,
+    timed, weight_of, write_pairs, Mode, ScoredPair, Scorer,
 };
 use crate::progress::Progress;
 use crate::report::parquet::ParquetOut;
@@ -116,17 +116,6 @@ pub struct UpdateSummary {
 }
 
 const FRESH: u32 = 1 << 31;
-
-fn timed<T>(
-    stages: &mut Vec<(String, f64)>,
-    name: &str,
-    f: impl FnOnce() -> Result<T>,
-) -> Result<T> {
-    let t = Instant::now();
-    let r = f()?;
-    stages.push((name.to_owned(), t.elapsed().as_secs_f64()));
-    Ok(r)
-}
 
 /// The new snapshot, read and compared with the previous run.
 struct Snapshot {
