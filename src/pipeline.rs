@@ -506,6 +506,25 @@ impl<'a> Scorer<'a> {
         w
     }
 
+    /// Scores the pair found by blocking rule `rule`; kept when its weight is
+    /// at least `min_w` (what dedupe and update write to pairs.parquet).
+    pub(crate) fn keep(
+        &self,
+        a: RecordId,
+        b: RecordId,
+        rule: usize,
+        min_w: f64,
+    ) -> Option<ScoredPair> {
+        let (pattern, weight) = self.score(a, b);
+        (weight >= min_w).then_some(ScoredPair {
+            a,
+            b,
+            rule: rule as u8,
+            pattern,
+            weight,
+        })
+    }
+
     pub fn score(&self, a: RecordId, b: RecordId) -> (Pattern, f64) {
         let p = compare(self.store, self.cmps, a, b);
         let w = self.prior + self.weights(p, a, b).iter().sum::<f64>();
@@ -904,18 +923,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let mut pairs = timed(&mut stages, "score", || {
         Ok(blocker.fold_pairs(
             Vec::<ScoredPair>::new,
-            |acc, k, a, b| {
-                let (pattern, weight) = scorer.score(a, b);
-                if weight >= min_w {
-                    acc.push(ScoredPair {
-                        a,
-                        b,
-                        rule: k as u8,
-                        pattern,
-                        weight,
-                    });
-                }
-            },
+            |acc, k, a, b| acc.extend(scorer.keep(a, b, k, min_w)),
             |mut x, mut y| {
                 x.append(&mut y);
                 x

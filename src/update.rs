@@ -634,16 +634,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                         return;
                     }
                     count += 1;
-                    let (pattern, weight) = scorer.score(a, b);
-                    if weight >= min_w {
-                        out.push(ScoredPair {
-                            a,
-                            b,
-                            rule: k as u8,
-                            pattern,
-                            weight,
-                        });
-                    }
+                    out.extend(scorer.keep(a, b, k, min_w));
                 };
                 for (x, &r) in fresh.iter().enumerate() {
                     for &m in &old {
