@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
@@ -19,60 +19,19 @@ use arrow::datatypes::{Field, Schema};
 use dinhdanh::load::Source;
 use parquet::arrow::ArrowWriter;
 
+mod common;
+use common::*;
+
+fn fixture(name: &str) -> PathBuf {
+    fixture_in("engine", name)
+}
+
 const OUTPUTS: [&str; 4] = [
     "pairs.parquet",
     "clusters.parquet",
     "model.json",
     "summary.json",
 ];
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/engine")
-        .join(name)
-}
-
-fn dinhdanh(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dinhdanh"))
-        .arg("--quiet")
-        .args(args)
-        .output()
-        .expect("the dinhdanh binary runs")
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// Runs the binary and fails the test, printing its output, unless it exits 0.
-fn ok(args: &[&str]) -> Output {
-    let out = dinhdanh(args);
-    assert!(out.status.success(), "dinhdanh {args:?}\n{}", show(&out));
-    out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("test paths are UTF-8")
-}
-
-/// All string columns of a Parquet or CSV file, by name.
-fn read_columns(path: &Path, columns: &[&str]) -> Vec<Vec<Option<String>>> {
-    let source = Source::open(path).expect("output opens");
-    let mut out = vec![Vec::new(); columns.len()];
-    for batch in source.batches(columns, 4096).expect("columns exist") {
-        let batch = batch.expect("batch reads");
-        for (i, col) in out.iter_mut().enumerate() {
-            let c = source.string_column(&batch, i).expect("string column");
-            col.extend(c.iter().map(|v| v.map(str::to_owned)));
-        }
-    }
-    out
-}
 
 /// clusters.parquet as cluster_id → record ids, and the multi-record
 /// clusters as a set of sorted id lists.

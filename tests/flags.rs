@@ -3,48 +3,12 @@
 //! (expected flags worked out by hand in its README).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use dinhdanh::load::Source;
+mod common;
+use common::*;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/flags")
-        .join(name)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("test paths are UTF-8")
-}
-
-/// Runs the binary and fails the test, printing its output, unless it exits 0.
-fn ok(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_dinhdanh"))
-        .arg("--quiet")
-        .args(args)
-        .output()
-        .expect("the dinhdanh binary runs");
-    assert!(
-        out.status.success(),
-        "dinhdanh {args:?}\nexit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn read_columns(path: &Path, columns: &[&str]) -> Vec<Vec<Option<String>>> {
-    let source = Source::open(path).expect("output opens");
-    let mut out = vec![Vec::new(); columns.len()];
-    for batch in source.batches(columns, 4096).expect("columns exist") {
-        let batch = batch.expect("batch reads");
-        for (i, col) in out.iter_mut().enumerate() {
-            let c = source.string_column(&batch, i).expect("string column");
-            col.extend(c.iter().map(|v| v.map(str::to_owned)));
-        }
-    }
-    out
+    fixture_in("flags", name)
 }
 
 /// flags.parquet rows as (kind, record_id, other_record_id or "", detail).

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StringArray};
@@ -13,52 +13,11 @@ use arrow::datatypes::{DataType, Field, Schema};
 use dinhdanh::load::Source;
 use parquet::arrow::ArrowWriter;
 
-fn dinhdanh(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dinhdanh"))
-        .arg("--quiet")
-        .args(args)
-        .output()
-        .expect("the dinhdanh binary runs")
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn ok(args: &[&str]) -> Output {
-    let out = dinhdanh(args);
-    assert!(out.status.success(), "dinhdanh {args:?}\n{}", show(&out));
-    out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("test paths are UTF-8")
-}
+mod common;
+use common::*;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/engine")
-        .join(name)
-}
-
-type Columns = Vec<Vec<Option<String>>>;
-
-fn read_columns(path: &Path, columns: &[&str]) -> Columns {
-    let source = Source::open(path).expect("file opens");
-    let mut out = vec![Vec::new(); columns.len()];
-    for batch in source.batches(columns, 4096).expect("columns exist") {
-        let batch = batch.expect("batch reads");
-        for (i, col) in out.iter_mut().enumerate() {
-            let c = source.string_column(&batch, i).expect("string column");
-            col.extend(c.iter().map(|v| v.map(str::to_owned)));
-        }
-    }
-    out
+    fixture_in("engine", name)
 }
 
 fn write_parquet(path: &Path, names: &[String], cols: &Columns) {
