@@ -371,7 +371,7 @@ impl StoreBuilder {
         let mut rejects = Rejects::default();
 
         // Names: raw → normalized → distinct canonical entries.
-        let (names, name_of_raw, encoding_of_raw) = build_names(self.name.0.values());
+        let (names, name_of_raw, encoding_of_raw) = build_names(&self.name.0);
         let name = map_codes(&self.name.1, &name_of_raw);
         let name_repaired = self
             .name
@@ -423,7 +423,7 @@ impl StoreBuilder {
             .collect();
 
         let (addresses, addr_of_raw) =
-            dedupe_normalized(self.address.0.values(), derive::address_key);
+            dedupe_normalized(&self.address.0, derive::address_key);
         let address = map_codes(&self.address.1, &addr_of_raw);
         let mut words = Interner::new();
         let address_tokens = addresses
@@ -489,6 +489,11 @@ impl StoreBuilder {
     }
 }
 
+/// The distinct values of a dictionary, in code order, for a parallel map.
+fn par_values(raw: &Interner) -> impl IndexedParallelIterator<Item = &str> + '_ {
+    (0..raw.len() as u32).into_par_iter().map(|c| raw.value(c))
+}
+
 /// Normalizes each distinct raw value of a column once (in parallel), maps
 /// every record to its value (`missing` for nulls), and counts the records
 /// whose present value normalization rejected.
@@ -499,7 +504,7 @@ fn derive_column<T: Copy + Send>(
     rejected: impl Fn(T) -> bool,
     count: &mut u64,
 ) -> Vec<T> {
-    let of_raw: Vec<T> = col.0.values().par_iter().map(|v| derive(v)).collect();
+    let of_raw: Vec<T> = par_values(&col.0).map(derive).collect();
     col.1
         .iter()
         .map(|&c| {
@@ -526,10 +531,10 @@ fn map_codes(codes: &[u32], of_raw: &[u32]) -> Vec<u32> {
 /// normalize alike. Returns the distinct normalized values (in order of first
 /// raw occurrence, so codes are deterministic) and the code of each raw value.
 fn dedupe_normalized(
-    raw: &[Box<str>],
-    f: impl Fn(&str) -> String + Sync,
+    raw: &Interner,
+    f: impl Fn(&str) -> String + Sync + Send,
 ) -> (Vec<Box<str>>, Vec<u32>) {
-    let normalized: Vec<String> = raw.par_iter().map(|v| f(v)).collect();
+    let normalized: Vec<String> = par_values(raw).map(f).collect();
     let mut interner = Interner::new();
     let codes = normalized
         .iter()
@@ -546,11 +551,9 @@ fn dedupe_normalized(
 
 /// Returns the name table, the entry of each raw value and the encoding each
 /// raw value arrived in.
-fn build_names(raw: &[Box<str>]) -> (NameTable, Vec<u32>, Vec<normalize::text::Encoding>) {
-    let normalized: Vec<normalize::name::NormalizedName> = raw
-        .par_iter()
-        .map(|v| normalize::name::normalize_name(v))
-        .collect();
+fn build_names(raw: &Interner) -> (NameTable, Vec<u32>, Vec<normalize::text::Encoding>) {
+    let normalized: Vec<normalize::name::NormalizedName> =
+        par_values(raw).map(normalize::name::normalize_name).collect();
     let mut tokens = Interner::new();
     let mut by_canonical = std::collections::HashMap::<u32, u32>::new();
     let mut entries = Vec::new();
