@@ -19,6 +19,8 @@ pub enum KeyPart {
     Dob,
     BirthYear,
     YearMonth,
+    /// Day and month of birth without the year: survives a birth year off by one.
+    MonthDay,
     Given,
     Family,
     FullName,
@@ -38,6 +40,7 @@ impl KeyPart {
             KeyPart::Dob => "dob".into(),
             KeyPart::BirthYear => "birth_year".into(),
             KeyPart::YearMonth => "year_month".into(),
+            KeyPart::MonthDay => "month_day".into(),
             KeyPart::Given => "given".into(),
             KeyPart::Family => "family".into(),
             KeyPart::FullName => "full_name".into(),
@@ -72,6 +75,7 @@ pub fn parse_rule(text: &str, config: &Config) -> Result<Rule, String> {
             "dob" => KeyPart::Dob,
             "birth_year" => KeyPart::BirthYear,
             "year_month" => KeyPart::YearMonth,
+            "month_day" => KeyPart::MonthDay,
             "given" => KeyPart::Given,
             "family" => KeyPart::Family,
             "full_name" => KeyPart::FullName,
@@ -90,7 +94,7 @@ pub fn parse_rule(text: &str, config: &Config) -> Result<Rule, String> {
                 } else {
                     return Err(format!(
                         "unknown key '{p}'; known keys: citizen_id, id_last6, dob, birth_year, \
-                         year_month, given, family, full_name, phonetic_name, phonetic_given, \
+                         year_month, month_day, given, family, full_name, phonetic_name, phonetic_given, \
                          province, sex, extra:NAME"
                     ));
                 }
@@ -148,6 +152,11 @@ pub fn part_value(store: &RecordStore, part: KeyPart, r: RecordId) -> Option<u64
         KeyPart::YearMonth => {
             let d = store.dob[i];
             (d.month != 0).then(|| u64::from(d.year) << 8 | u64::from(d.month))
+        }
+        KeyPart::MonthDay => {
+            let d = store.dob[i];
+            d.is_informative_day()
+                .then(|| u64::from(d.month) << 8 | u64::from(d.day))
         }
         KeyPart::Given => name().and_then(|n| tok(n.given_group)),
         KeyPart::Family => name().and_then(|n| tok(n.family_group)),

@@ -131,11 +131,13 @@ impl Default for Blocking {
         Blocking {
             rules: vec![
                 "citizen_id".into(),
-                "id_last6".into(),
-                "dob+family".into(),
+                "id_last6+birth_year".into(),
                 "dob+given".into(),
-                "given+family+birth_year".into(),
-                "phonetic_name+province".into(),
+                "dob+family+province".into(),
+                "phonetic_name+birth_year+province".into(),
+                "given+family+birth_year+province".into(),
+                "phonetic_name+month_day".into(),
+                "id_last6+given".into(),
             ],
             max_block_size: 2000,
         }

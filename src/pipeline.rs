@@ -613,7 +613,7 @@ fn conditioned(part: KeyPart, field: Field) -> bool {
     use KeyPart as K;
     match part {
         K::CitizenId | K::IdLast6 => field == Field::CitizenId,
-        K::Dob | K::BirthYear | K::YearMonth => field == Field::Dob,
+        K::Dob | K::BirthYear | K::YearMonth | K::MonthDay => field == Field::Dob,
         K::Given | K::PhoneticGiven => matches!(field, Field::Given | Field::FullName),
         K::Family => matches!(field, Field::Family | Field::FullName),
         K::FullName | K::PhoneticName => {
