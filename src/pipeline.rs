@@ -130,11 +130,22 @@ pub(crate) fn load_store_fp(
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let src = builder.add_source(&name);
-        let rows = read_rows(config, path, |_, row, extras| {
-            if let Some(fp) = fingerprints.as_deref_mut() {
-                fp.push(crate::index::row_fingerprint(row, extras));
-            }
-            builder.push(src, row, extras);
+        let stride = config.extra.len();
+        let rows = read_batches(config, path, |_, rows, extras| {
+            let fp = fingerprints.as_deref_mut();
+            rayon::join(
+                || {
+                    if let Some(fp) = fp {
+                        fp.par_extend(rows.par_iter().enumerate().map(|(i, row)| {
+                            crate::index::row_fingerprint(
+                                row,
+                                &extras[i * stride..(i + 1) * stride],
+                            )
+                        }));
+                    }
+                },
+                || builder.push_batch(src, rows, extras),
+            );
             Ok(())
         })?;
         if rows == 0 {
@@ -154,6 +165,23 @@ pub(crate) fn read_rows(
     config: &Config,
     path: &Path,
     mut f: impl FnMut(u64, &RawRow<'_>, &[Option<&str>]) -> Result<()>,
+) -> Result<u64> {
+    let stride = config.extra.len();
+    read_batches(config, path, |first, rows, extras| {
+        for (i, row) in rows.iter().enumerate() {
+            f(first + i as u64, row, &extras[i * stride..(i + 1) * stride])?;
+        }
+        Ok(())
+    })
+}
+
+/// As [`read_rows`], a batch at a time: `f(first_row_number, rows, extras)`
+/// where `extras` holds the extra fields' values row by row
+/// (`config.extra.len()` per row).
+pub(crate) fn read_batches(
+    config: &Config,
+    path: &Path,
+    mut f: impl FnMut(u64, &[RawRow<'_>], &[Option<&str>]) -> Result<()>,
 ) -> Result<u64> {
     let cols = &config.columns;
     let roles = cols.roles();
@@ -181,20 +209,34 @@ pub(crate) fn read_rows(
         }
         source.require_string(col)?;
     }
+    let index_of = |role: &str| roles.iter().position(|&(r, _)| r == role);
+    let [id, full, family, middle, given, dob, sex, cid, province, address] = [
+        "record_id",
+        "full_name",
+        "family_name",
+        "middle_name",
+        "given_name",
+        "date_of_birth",
+        "sex",
+        "citizen_id",
+        "province",
+        "address",
+    ]
+    .map(index_of);
+    let id = id.expect("record_id is always a role");
     let mut row_no: u64 = 0;
     for batch in source.batches(&wanted, 64 * 1024)? {
         let batch = batch?;
-        let mut extras: Vec<Option<&str>> = Vec::with_capacity(config.extra.len());
         let columns: Vec<_> = (0..wanted.len())
             .map(|i| source.string_column(&batch, i))
             .collect::<Result<_>>()?;
-        let get = |role: &str, i: usize| -> Option<&str> {
-            let idx = roles.iter().position(|&(r, _)| r == role)?;
-            columns[idx].get(i)
-        };
+        let get = |idx: Option<usize>, i: usize| idx.and_then(|c| columns[c].get(i));
+        let first = row_no + 1;
+        let mut rows = Vec::with_capacity(batch.num_rows());
+        let mut extras = Vec::with_capacity(batch.num_rows() * config.extra.len());
         for i in 0..batch.num_rows() {
             row_no += 1;
-            let Some(record_id) = get("record_id", i).filter(|s| !s.trim().is_empty()) else {
+            let Some(record_id) = get(Some(id), i).filter(|s| !s.trim().is_empty()) else {
                 return Err(Error::data_at(
                     path,
                     Some(row_no),
@@ -202,24 +244,23 @@ pub(crate) fn read_rows(
                     "record_id is null or empty; every record needs an id",
                 ));
             };
-            extras.clear();
             for k in 0..config.extra.len() {
                 extras.push(columns[roles.len() + k].get(i));
             }
-            let row = RawRow {
+            rows.push(RawRow {
                 record_id,
-                full_name: get("full_name", i),
-                family_name: get("family_name", i),
-                middle_name: get("middle_name", i),
-                given_name: get("given_name", i),
-                date_of_birth: get("date_of_birth", i),
-                sex: get("sex", i),
-                citizen_id: get("citizen_id", i),
-                province: get("province", i),
-                address: get("address", i),
-            };
-            f(row_no, &row, &extras)?;
+                full_name: get(full, i),
+                family_name: get(family, i),
+                middle_name: get(middle, i),
+                given_name: get(given, i),
+                date_of_birth: get(dob, i),
+                sex: get(sex, i),
+                citizen_id: get(cid, i),
+                province: get(province, i),
+                address: get(address, i),
+            });
         }
+        f(first, &rows, &extras)?;
     }
     Ok(row_no)
 }

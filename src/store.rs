@@ -273,11 +273,37 @@ pub struct StoreBuilder {
 }
 
 fn push_raw(col: &mut (Interner, Vec<u32>), value: Option<&str>) {
+    push_raw_parts(&mut col.0, &mut col.1, value);
+}
+
+fn push_raw_parts(dict: &mut Interner, codes: &mut Vec<u32>, value: Option<&str>) {
     let code = match value.map(str::trim) {
-        Some(v) if !v.is_empty() => col.0.intern(v),
+        Some(v) if !v.is_empty() => dict.intern(v),
         _ => NONE,
     };
-    col.1.push(code);
+    codes.push(code);
+}
+
+/// The row's name as one string: `full_name`, or the split parts joined
+/// family-first (in `scratch`) so one parser serves both layouts.
+fn name_value<'s, 'r: 's>(row: &RawRow<'r>, scratch: &'s mut String) -> Option<&'s str> {
+    match row.full_name {
+        Some(n) => Some(n),
+        None if row.family_name.is_some() || row.given_name.is_some() => {
+            scratch.clear();
+            for part in [row.family_name, row.middle_name, row.given_name]
+                .into_iter()
+                .flatten()
+            {
+                if !scratch.is_empty() {
+                    scratch.push(' ');
+                }
+                scratch.push_str(part.trim());
+            }
+            Some(scratch.as_str())
+        }
+        None => None,
+    }
 }
 
 impl StoreBuilder {
@@ -327,42 +353,72 @@ impl StoreBuilder {
         self.id_bytes.push_str(row.record_id);
         self.id_ends.push(self.id_bytes.len() as u64);
         self.source.push(source);
-        let name = match row.full_name {
-            Some(n) => Some(n),
-            None if row.family_name.is_some() || row.given_name.is_some() => {
-                // Split names are joined family-first so one parser serves both layouts.
-                self.scratch.clear();
-                for part in [row.family_name, row.middle_name, row.given_name]
-                    .into_iter()
-                    .flatten()
-                {
-                    if !self.scratch.is_empty() {
-                        self.scratch.push(' ');
-                    }
-                    self.scratch.push_str(part.trim());
-                }
-                Some(self.scratch.as_str())
-            }
-            None => None,
-        };
-        let code = match name.map(str::trim) {
-            Some(v) if !v.is_empty() => self.name.0.intern(v),
-            _ => NONE,
-        };
-        self.name.1.push(code);
+        let name = name_value(row, &mut self.scratch);
+        push_raw(&mut self.name, name);
         push_raw(&mut self.dob, row.date_of_birth);
         push_raw(&mut self.sex, row.sex);
         push_raw(&mut self.cid, row.citizen_id);
         push_raw(&mut self.province, row.province);
         push_raw(&mut self.address, row.address);
         for (i, e) in self.extras.iter_mut().enumerate() {
-            let v = extras.get(i).copied().flatten();
-            let code = match v.map(str::trim) {
-                Some(v) if !v.is_empty() => e.3.intern(v),
-                _ => NONE,
-            };
-            e.4.push(code);
+            push_raw_parts(&mut e.3, &mut e.4, extras.get(i).copied().flatten());
         }
+    }
+
+    /// Adds a batch of rows of register `source`, as [`push`](Self::push) on
+    /// each in turn would, with the columns' dictionaries filled in parallel
+    /// (each column has its own; interning is most of the load time).
+    /// `extras` holds the extra fields' values row by row (`rows.len()` times
+    /// the number of extra fields).
+    pub fn push_batch(&mut self, source: u8, rows: &[RawRow<'_>], extras: &[Option<&str>]) {
+        for row in rows {
+            self.id_bytes.push_str(row.record_id);
+            self.id_ends.push(self.id_bytes.len() as u64);
+        }
+        self.source.extend(std::iter::repeat_n(source, rows.len()));
+        let stride = self.extras.len();
+        let StoreBuilder {
+            name,
+            dob,
+            sex,
+            cid,
+            province,
+            address,
+            extras: extra_columns,
+            scratch,
+            ..
+        } = self;
+        rayon::scope(|s| {
+            s.spawn(|_| {
+                for row in rows {
+                    push_raw(name, name_value(row, scratch));
+                }
+            });
+            let columns: [(
+                &mut (Interner, Vec<u32>),
+                for<'r> fn(&RawRow<'r>) -> Option<&'r str>,
+            ); 5] = [
+                (dob, |r| r.date_of_birth),
+                (sex, |r| r.sex),
+                (cid, |r| r.citizen_id),
+                (province, |r| r.province),
+                (address, |r| r.address),
+            ];
+            for (col, field) in columns {
+                s.spawn(move |_| {
+                    for row in rows {
+                        push_raw(col, field(row));
+                    }
+                });
+            }
+            for (k, e) in extra_columns.iter_mut().enumerate() {
+                s.spawn(move |_| {
+                    for i in 0..rows.len() {
+                        push_raw_parts(&mut e.3, &mut e.4, extras[i * stride + k]);
+                    }
+                });
+            }
+        });
     }
 
     /// Normalizes every distinct value once and builds the store.
@@ -422,8 +478,7 @@ impl StoreBuilder {
             .map(|(i, _)| i as u32)
             .collect();
 
-        let (addresses, addr_of_raw) =
-            dedupe_normalized(&self.address.0, derive::address_key);
+        let (addresses, addr_of_raw) = dedupe_normalized(&self.address.0, derive::address_key);
         let address = map_codes(&self.address.1, &addr_of_raw);
         let mut words = Interner::new();
         let address_tokens = addresses
@@ -552,8 +607,9 @@ fn dedupe_normalized(
 /// Returns the name table, the entry of each raw value and the encoding each
 /// raw value arrived in.
 fn build_names(raw: &Interner) -> (NameTable, Vec<u32>, Vec<normalize::text::Encoding>) {
-    let normalized: Vec<normalize::name::NormalizedName> =
-        par_values(raw).map(normalize::name::normalize_name).collect();
+    let normalized: Vec<normalize::name::NormalizedName> = par_values(raw)
+        .map(normalize::name::normalize_name)
+        .collect();
     let mut tokens = Interner::new();
     let mut by_canonical = std::collections::HashMap::<u32, u32>::new();
     let mut entries = Vec::new();
