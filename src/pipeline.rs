@@ -389,22 +389,28 @@ impl TfTables {
                     used.insert(c.name.clone(), tc.clone());
                     return Some(t);
                 }
-                let mut counts: HashMap<u32, u32> = HashMap::new();
+                // Codes are dense: count in a vector, not a hash map.
+                let mut counts = vec![0u32; tf_dictionary_len(store, c.field)];
                 let mut total = 0u64;
                 for r in 0..store.len() {
                     let code = tf_code(store, c.field, RecordId(r as u32));
                     if code != NONE {
-                        *counts.entry(code).or_default() += 1;
+                        counts[code as usize] += 1;
                         total += 1;
                     }
                 }
-                let max = counts.keys().copied().max().map_or(0, |k| k as usize + 1);
+                let max = counts.iter().rposition(|&n| n > 0).map_or(0, |k| k + 1);
                 let mut t = vec![0f32; max];
                 let mut listed: Vec<(u64, u32)> = Vec::new();
-                for (code, n) in counts {
-                    t[code as usize] = tf_weight(m, n, total);
+                for (code, &n) in counts.iter().enumerate().take(max) {
+                    if n == 0 {
+                        continue;
+                    }
+                    t[code] = tf_weight(m, n, total);
                     if n >= 2 {
-                        let h = crate::index::hash_bytes(tf_value(store, c.field, code).as_bytes());
+                        let h = crate::index::hash_bytes(
+                            tf_value(store, c.field, code as u32).as_bytes(),
+                        );
                         listed.push((h, n));
                     }
                 }
@@ -621,6 +627,10 @@ fn estimate_u(
             }
         }
     }
+    // Counts do not depend on the order of the pairs; in record order, one
+    // side of each comparison reads the store sequentially (random pairs are
+    // otherwise all cache misses).
+    pairs.par_sort_unstable();
     let counts = pairs
         .par_chunks(64 * 1024)
         .map(|chunk| {
@@ -716,7 +726,7 @@ fn train(
         };
         let counts = blocker.fold_rule_pairs(
             k,
-            HashMap::<Pattern, u64>::new,
+            PatternCounts::default,
             |acc, a, b| {
                 if cut == u64::MAX || sample_hash(a, b, m.seed) <= cut {
                     *acc.entry(compare(store, cmps, a, b) & mask).or_default() += 1;
@@ -826,6 +836,10 @@ fn train(
     };
     Model::new(cmps, &u, &r, m.u_sample_pairs, em_pairs)
 }
+
+/// Pattern counts of one EM session (a few hundred distinct patterns, millions
+/// of increments: a fast fixed hash, not SipHash).
+type PatternCounts = hashbrown::HashMap<Pattern, u64, foldhash::fast::FixedState>;
 
 fn sample_hash(a: RecordId, b: RecordId, seed: u64) -> u64 {
     let mut z = (u64::from(a.0) << 32 | u64::from(b.0)) ^ seed;
