@@ -21,7 +21,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use dinhdanh::block::{parse_rule, Blocker};
 use dinhdanh::cluster::{conflict_aware_components, connected_components, WeightedPair};
-use dinhdanh::compare::{compare, comparisons};
+use dinhdanh::compare::{compare, comparisons, Packed};
 use dinhdanh::config::Config;
 use dinhdanh::generate::{generate, GenerateConfig};
 use dinhdanh::normalize::date::Date;
@@ -86,11 +86,22 @@ fn bench(c: &mut Criterion) {
             .map_or("", |n| store.names.token(n.canonical))
     };
     g.throughput(Throughput::Elements(pairs.len() as u64));
-    g.bench_function("compare/pattern", |b| {
+    g.bench_function("compare/pattern_columns", |b| {
         b.iter(|| {
             let mut x = 0u64;
             for &(a, bb) in &pairs {
                 x ^= compare(&store, &cmps, a, bb);
+            }
+            black_box(x)
+        })
+    });
+    // What the scorer uses: the compared fields packed one row per record.
+    let packed = Packed::new(&store);
+    g.bench_function("compare/pattern_packed", |b| {
+        b.iter(|| {
+            let mut x = 0u64;
+            for &(a, bb) in &pairs {
+                x ^= compare(&packed, &cmps, a, bb);
             }
             black_box(x)
         })

@@ -7,9 +7,11 @@
 //! Everything here reads integer codes from the store; strings are touched
 //! only for Jaro–Winkler on two distinct name or address keys.
 
+use rayon::prelude::*;
+
 use crate::config::ExtraKind;
 use crate::intern::NONE;
-use crate::store::{Cid, Dob, RecordId, RecordStore, SEX_UNKNOWN};
+use crate::store::{Cid, Dob, NameEntry, RecordId, RecordStore, SEX_UNKNOWN};
 
 /// Level 0 of every comparison.
 pub const MISSING: u8 = 0;
@@ -162,8 +164,142 @@ pub fn comparisons(store: &RecordStore) -> Vec<Comparison> {
     out
 }
 
+/// What the comparisons read of a record. The store reads one column per
+/// field; [`Packed`] reads one 32-byte row per record, which is what the hot
+/// loops use (pairs join records in random order, and ten columns meant ten
+/// cache misses per record).
+pub trait Fields: Sync {
+    fn store(&self) -> &RecordStore;
+    fn name_entry(&self, r: RecordId) -> Option<&NameEntry>;
+    fn dob(&self, r: RecordId) -> Dob;
+    fn cid(&self, r: RecordId) -> Cid;
+    fn sex(&self, r: RecordId) -> u8;
+    fn province(&self, r: RecordId) -> u16;
+    fn unit(&self, r: RecordId) -> u8;
+    fn address(&self, r: RecordId) -> u32;
+}
+
+impl Fields for RecordStore {
+    fn store(&self) -> &RecordStore {
+        self
+    }
+    fn name_entry(&self, r: RecordId) -> Option<&NameEntry> {
+        RecordStore::name_entry(self, r)
+    }
+    fn dob(&self, r: RecordId) -> Dob {
+        self.dob[r.index()]
+    }
+    fn cid(&self, r: RecordId) -> Cid {
+        self.cid[r.index()]
+    }
+    fn sex(&self, r: RecordId) -> u8 {
+        self.sex[r.index()]
+    }
+    fn province(&self, r: RecordId) -> u16 {
+        self.province[r.index()]
+    }
+    fn unit(&self, r: RecordId) -> u8 {
+        self.unit[r.index()]
+    }
+    fn address(&self, r: RecordId) -> u32 {
+        self.address[r.index()]
+    }
+}
+
+/// One record's compared fields in 32 bytes (two per cache line).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(32))]
+struct Row {
+    cid_value: u64,
+    name: u32,
+    address: u32,
+    dob: Dob,
+    province: u16,
+    sex: u8,
+    unit: u8,
+    cid_kind: u8,
+    cid_sex: u8,
+    cid_birth_year: u16,
+}
+
+/// The store's compared columns laid out row by row (see [`Fields`]).
+pub struct Packed<'s> {
+    store: &'s RecordStore,
+    rows: Vec<Row>,
+}
+
+impl<'s> Packed<'s> {
+    pub fn new(store: &'s RecordStore) -> Packed<'s> {
+        let rows = (0..store.len())
+            .into_par_iter()
+            .map(|i| {
+                let c = store.cid[i];
+                Row {
+                    cid_value: c.value,
+                    name: store.name[i],
+                    address: store.address[i],
+                    dob: store.dob[i],
+                    province: store.province[i],
+                    sex: store.sex[i],
+                    unit: store.unit[i],
+                    cid_kind: c.kind,
+                    cid_sex: c.sex,
+                    cid_birth_year: c.birth_year,
+                }
+            })
+            .collect();
+        Packed { store, rows }
+    }
+}
+
+impl Fields for Packed<'_> {
+    fn store(&self) -> &RecordStore {
+        self.store
+    }
+    #[inline]
+    fn name_entry(&self, r: RecordId) -> Option<&NameEntry> {
+        let c = self.rows[r.index()].name;
+        (c != NONE).then(|| &self.store.names.entries[c as usize])
+    }
+    #[inline]
+    fn dob(&self, r: RecordId) -> Dob {
+        self.rows[r.index()].dob
+    }
+    #[inline]
+    fn cid(&self, r: RecordId) -> Cid {
+        let row = &self.rows[r.index()];
+        Cid {
+            value: row.cid_value,
+            kind: row.cid_kind,
+            sex: row.cid_sex,
+            birth_year: row.cid_birth_year,
+        }
+    }
+    #[inline]
+    fn sex(&self, r: RecordId) -> u8 {
+        self.rows[r.index()].sex
+    }
+    #[inline]
+    fn province(&self, r: RecordId) -> u16 {
+        self.rows[r.index()].province
+    }
+    #[inline]
+    fn unit(&self, r: RecordId) -> u8 {
+        self.rows[r.index()].unit
+    }
+    #[inline]
+    fn address(&self, r: RecordId) -> u32 {
+        self.rows[r.index()].address
+    }
+}
+
 /// Compares two records on every comparison.
-pub fn compare(store: &RecordStore, cmps: &[Comparison], a: RecordId, b: RecordId) -> Pattern {
+pub fn compare<S: Fields + ?Sized>(
+    store: &S,
+    cmps: &[Comparison],
+    a: RecordId,
+    b: RecordId,
+) -> Pattern {
     let mut p: Pattern = 0;
     for (i, c) in cmps.iter().enumerate() {
         let l = compare_field(store, c.field, a, b);
@@ -237,11 +373,12 @@ pub fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
     }
 }
 /// The level of one field for a pair.
-pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId) -> u8 {
+pub fn compare_field<S: Fields + ?Sized>(fields: &S, field: Field, a: RecordId, b: RecordId) -> u8 {
+    let store = fields.store();
     let (ia, ib) = (a.index(), b.index());
     match field {
         Field::FullName => {
-            let (Some(x), Some(y)) = (store.name_entry(a), store.name_entry(b)) else {
+            let (Some(x), Some(y)) = (fields.name_entry(a), fields.name_entry(b)) else {
                 return MISSING;
             };
             if x.canonical == y.canonical {
@@ -259,7 +396,7 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
             }
         }
         Field::Given => {
-            let (Some(x), Some(y)) = (store.name_entry(a), store.name_entry(b)) else {
+            let (Some(x), Some(y)) = (fields.name_entry(a), fields.name_entry(b)) else {
                 return MISSING;
             };
             if x.given == NONE || y.given == NONE {
@@ -284,7 +421,7 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
             }
         }
         Field::Family => {
-            let (Some(x), Some(y)) = (store.name_entry(a), store.name_entry(b)) else {
+            let (Some(x), Some(y)) = (fields.name_entry(a), fields.name_entry(b)) else {
                 return MISSING;
             };
             if x.family == NONE || y.family == NONE {
@@ -302,10 +439,10 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
                 4
             }
         }
-        Field::Dob => compare_dob(store.dob[ia], store.dob[ib]),
-        Field::CitizenId => compare_cid(store.cid[ia], store.cid[ib]),
+        Field::Dob => compare_dob(fields.dob(a), fields.dob(b)),
+        Field::CitizenId => compare_cid(fields.cid(a), fields.cid(b)),
         Field::Sex => {
-            let (x, y) = (store.sex[ia], store.sex[ib]);
+            let (x, y) = (fields.sex(a), fields.sex(b));
             if x == SEX_UNKNOWN || y == SEX_UNKNOWN {
                 MISSING
             } else if x == y {
@@ -315,24 +452,23 @@ pub fn compare_field(store: &RecordStore, field: Field, a: RecordId, b: RecordId
             }
         }
         Field::Province => {
-            let (x, y) = (store.province[ia], store.province[ib]);
+            let (x, y) = (fields.province(a), fields.province(b));
             // The same address implies the same province: counting both
             // would double the evidence (and merge twins of one household).
-            let same_address = store.present.address
-                && store.address[ia] != NONE
-                && store.address[ia] == store.address[ib];
+            let (ax, ay) = (fields.address(a), fields.address(b));
+            let same_address = store.present.address && ax != NONE && ax == ay;
             if x == 0 || y == 0 || same_address {
                 MISSING
             } else if x == y {
                 1
-            } else if store.unit[ia] == store.unit[ib] && store.unit[ia] != u8::MAX {
+            } else if fields.unit(a) == fields.unit(b) && fields.unit(a) != u8::MAX {
                 2
             } else {
                 3
             }
         }
         Field::Address => {
-            let (x, y) = (store.address[ia], store.address[ib]);
+            let (x, y) = (fields.address(a), fields.address(b));
             if x == NONE || y == NONE {
                 MISSING
             } else if x == y {

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{parse_rule, Blocker, KeyPart, RuleStats};
 use crate::cluster::{conflict_aware_components, ConflictAware, WeightedPair};
-use crate::compare::{compare, comparisons, level, Comparison, Field, Pattern};
+use crate::compare::{compare, comparisons, level, Comparison, Field, Fields, Packed, Pattern};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::flags::{
@@ -479,6 +479,8 @@ pub(crate) fn read_model(path: &Path, cmps: &[Comparison]) -> Result<(Model, Opt
 /// part — and the other view's weights are reported as 0.
 pub struct Scorer<'a> {
     store: &'a RecordStore,
+    /// The compared columns row by row (what `score` reads).
+    packed: Packed<'a>,
     cmps: &'a [Comparison],
     table: Vec<f64>,
     prior: f64,
@@ -501,6 +503,7 @@ impl<'a> Scorer<'a> {
         let (tf, tf_used) = TfTables::new(store, cmps, model, tf, carried);
         Scorer {
             store,
+            packed: Packed::new(store),
             cmps,
             table: model.weight_table(),
             prior: model.prior_weight,
@@ -573,7 +576,7 @@ impl<'a> Scorer<'a> {
     }
 
     pub fn score(&self, a: RecordId, b: RecordId) -> (Pattern, f64) {
-        let p = compare(self.store, self.cmps, a, b);
+        let p = compare(&self.packed, self.cmps, a, b);
         let w = self.prior + self.weights(p, a, b).iter().sum::<f64>();
         (p, w)
     }
@@ -602,12 +605,13 @@ pub(crate) fn timed<T>(
 
 /// Draws random pairs (across registers in link mode) and counts their levels.
 fn estimate_u(
-    store: &RecordStore,
+    packed: &Packed<'_>,
     cmps: &[Comparison],
     mode: Mode,
     n: u64,
     seed: u64,
 ) -> Vec<Vec<f64>> {
+    let store = packed.store();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let len = store.len() as u32;
     let (a_range, b_range) = match mode {
@@ -636,7 +640,7 @@ fn estimate_u(
         .map(|chunk| {
             let mut c: Vec<Vec<u64>> = cmps.iter().map(|c| vec![0; c.levels.len()]).collect();
             for &(a, b) in chunk {
-                let p = compare(store, cmps, a, b);
+                let p = compare(packed, cmps, a, b);
                 for (i, row) in c.iter_mut().enumerate() {
                     row[level(p, i) as usize] += 1;
                 }
@@ -693,7 +697,8 @@ fn train(
     mode: Mode,
 ) -> Model {
     let m = &config.model;
-    let mut u = estimate_u(store, cmps, mode, m.u_sample_pairs, m.seed);
+    let packed = Packed::new(store);
+    let mut u = estimate_u(&packed, cmps, mode, m.u_sample_pairs, m.seed);
     let per_session = (m.em_sample_pairs / blocker.rules.len().max(1) as u64).max(1000);
     let mut sums: Vec<Vec<f64>> = cmps.iter().map(|c| vec![0.0; c.levels.len()]).collect();
     let mut sessions_per_cmp = vec![0u32; cmps.len()];
@@ -729,7 +734,7 @@ fn train(
             PatternCounts::default,
             |acc, a, b| {
                 if cut == u64::MAX || sample_hash(a, b, m.seed) <= cut {
-                    *acc.entry(compare(store, cmps, a, b) & mask).or_default() += 1;
+                    *acc.entry(compare(&packed, cmps, a, b) & mask).or_default() += 1;
                 }
             },
             |mut x, y| {

@@ -272,7 +272,12 @@ pub struct StoreBuilder {
     today: normalize::date::Date,
 }
 
-fn push_raw(col: &mut (Interner, Vec<u32>), value: Option<&str>) {
+/// A column's raw-value dictionary and each record's code in it.
+type RawColumn = (Interner, Vec<u32>);
+/// Picks one field of a row.
+type FieldOf = for<'r> fn(&RawRow<'r>) -> Option<&'r str>;
+
+fn push_raw(col: &mut RawColumn, value: Option<&str>) {
     push_raw_parts(&mut col.0, &mut col.1, value);
 }
 
@@ -394,10 +399,7 @@ impl StoreBuilder {
                     push_raw(name, name_value(row, scratch));
                 }
             });
-            let columns: [(
-                &mut (Interner, Vec<u32>),
-                for<'r> fn(&RawRow<'r>) -> Option<&'r str>,
-            ); 5] = [
+            let columns: [(&mut RawColumn, FieldOf); 5] = [
                 (dob, |r| r.date_of_birth),
                 (sex, |r| r.sex),
                 (cid, |r| r.citizen_id),
