@@ -410,7 +410,13 @@ impl<'s> Blocker<'s> {
                 a
             },
         );
-        for (st, c) in self.stats.iter_mut().zip(&counts) {
+        self.set_new_pairs(&counts)
+    }
+
+    /// Records the pairs each rule added (counted by a pass that enumerated
+    /// them anyway, as scoring does); returns their total.
+    pub fn set_new_pairs(&mut self, counts: &[u64]) -> u64 {
+        for (st, c) in self.stats.iter_mut().zip(counts) {
             st.new_pairs = *c;
         }
         counts.iter().sum()

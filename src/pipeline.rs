@@ -937,8 +937,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
             opts.mode == Mode::Link,
         ))
     })?;
-    let candidate_pairs = timed(&mut stages, "count pairs", || Ok(blocker.count_new_pairs()))?;
-    st.finish(&format!("{candidate_pairs} candidate pairs"));
+    st.finish(&format!("{} rules", blocker.rules.len()));
     for s in &blocker.stats {
         if s.oversized_blocks > 0 {
             eprintln!(
@@ -966,7 +965,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         model.lambda, model.em_iterations
     ));
 
-    let st = progress.stage("score", Some(candidate_pairs));
+    let st = progress.stage("score", None);
     let scorer = Scorer::new(
         &store,
         &cmps,
@@ -980,18 +979,31 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
             .min_pair_probability
             .min(config.model.threshold),
     );
-    let mut pairs = timed(&mut stages, "score", || {
+    // One pass scores the pairs and counts what each rule added (the
+    // statistics a separate counting pass used to enumerate them for).
+    let n_rules = blocker.rules.len();
+    let (mut pairs, added) = timed(&mut stages, "score", || {
         Ok(blocker.fold_pairs(
-            Vec::<ScoredPair>::new,
-            |acc, k, a, b| acc.extend(scorer.keep(a, b, k, min_w)),
+            || (Vec::<ScoredPair>::new(), vec![0u64; n_rules]),
+            |acc, k, a, b| {
+                acc.1[k] += 1;
+                acc.0.extend(scorer.keep(a, b, k, min_w));
+            },
             |mut x, mut y| {
-                x.append(&mut y);
+                x.0.append(&mut y.0);
+                for (p, q) in x.1.iter_mut().zip(&y.1) {
+                    *p += q;
+                }
                 x
             },
         ))
     })?;
+    let candidate_pairs = blocker.set_new_pairs(&added);
     pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
-    st.finish(&format!("{} pairs kept", pairs.len()));
+    st.finish(&format!(
+        "{candidate_pairs} candidate pairs, {} kept",
+        pairs.len()
+    ));
 
     let st = progress.stage("cluster", None);
     let threshold = config.model.threshold;
