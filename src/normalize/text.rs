@@ -2360,6 +2360,28 @@ mod tests {
     }
 
     #[test]
+    fn white_space_counts_in_the_readings() {
+        // The NBSP alone makes this text "legacy characters only", so the
+        // TCVN3 reading (dropped ư restored) is tried, and wins on name
+        // evidence: Hưng and Lan against Lan alone.
+        let want = Repaired {
+            text: "Hưng\u{a0}Lan".to_owned(),
+            encoding: Encoding::Tcvn3,
+        };
+        assert_eq!(repair_reference("Hng\u{a0}Lan"), want);
+        assert_eq!(repair("Hng\u{a0}Lan"), want);
+        // An ideographic space is no legacy character: the text is kept.
+        assert_eq!(repair("Hng\u{3000}Lan").encoding, Encoding::Unicode);
+        assert_eq!(
+            repair_reference("Hng\u{3000}Lan").encoding,
+            Encoding::Unicode
+        );
+        // UTF-8 read as Windows-1252 with the NBSP second byte of à: the
+        // UTF-8 reading is of the whole string, NBSP included.
+        assert_eq!(repair("HÃ\u{a0} Giang").text, "Hà Giang");
+    }
+
+    #[test]
     fn readings_survive_the_cache_being_emptied() {
         let names = [
             "NguyÔn ThÞ ¸nh",
