@@ -2370,12 +2370,21 @@ mod tests {
         };
         assert_eq!(repair_reference("Hng\u{a0}Lan"), want);
         assert_eq!(repair("Hng\u{a0}Lan"), want);
-        // An ideographic space is no legacy character: the text is kept.
-        assert_eq!(repair("Hng\u{3000}Lan").encoding, Encoding::Unicode);
-        assert_eq!(
-            repair_reference("Hng\u{3000}Lan").encoding,
-            Encoding::Unicode
-        );
+        // An ideographic space is no legacy character: with it, the valid
+        // "Hà Hng" is genuine Unicode and no reading is tried (with an NBSP
+        // the TCVN3 reading Hà Hưng would win).
+        for f in [repair, repair_reference] {
+            let r = f("Hà\u{3000}Hng");
+            assert_eq!(
+                (r.text.as_str(), r.encoding),
+                ("Hà\u{3000}Hng", Encoding::Unicode)
+            );
+            let r = f("Hà\u{a0}Hng");
+            assert_eq!(
+                (r.text.as_str(), r.encoding),
+                ("Hà\u{a0}Hưng", Encoding::Tcvn3)
+            );
+        }
         // UTF-8 read as Windows-1252 with the NBSP second byte of à: the
         // UTF-8 reading is of the whole string, NBSP included.
         assert_eq!(repair("HÃ\u{a0} Giang").text, "Hà Giang");
