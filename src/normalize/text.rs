@@ -847,6 +847,13 @@ struct WordReadings {
     artefact: bool,
     /// Holds a non-ASCII character that is no such artefact (ễ, ư, Đ).
     beyond: bool,
+    /// Filled the first time a string holding the word needs its legacy
+    /// readings: most valid text (NFD, Windows-1258) never does.
+    readings: Option<Box<Readings>>,
+}
+
+/// A word's VNI and TCVN3 readings.
+struct Readings {
     vni: Reading,
     /// Case evidence of the word's TCVN3 letters.
     tcvn3_case: CaseEvidence,
@@ -858,6 +865,18 @@ struct WordReadings {
 impl WordReadings {
     /// `w` holds no white space.
     fn new(w: &str) -> WordReadings {
+        WordReadings {
+            clean: word_clean(w),
+            artefact: w.chars().any(may_be_artefact),
+            beyond: w.chars().any(|c| !c.is_ascii() && !may_be_artefact(c)),
+            readings: None,
+        }
+    }
+}
+
+impl Readings {
+    /// `w` holds no white space.
+    fn new(w: &str) -> Readings {
         let out = decode_with(tcvn3_table(), w);
         let tcvn3 = [CaseMode::Upper, CaseMode::Title, CaseMode::Lower].map(|mode| {
             let mut out = out.clone();
@@ -870,10 +889,7 @@ impl WordReadings {
             };
             Reading::of(w, restored)
         });
-        WordReadings {
-            clean: word_clean(w),
-            artefact: w.chars().any(may_be_artefact),
-            beyond: w.chars().any(|c| !c.is_ascii() && !may_be_artefact(c)),
+        Readings {
             vni: Reading::of(w, Some(decode_vni(w))),
             tcvn3_case: CaseEvidence::of(&out),
             tcvn3,
@@ -995,23 +1011,23 @@ impl LegacyWords {
         if let Some(st) = start {
             spans.push((st, text.len(), self.id(&text[st..])));
         }
-        let mut case = CaseEvidence::default();
         for &(_, _, id) in &spans {
             let w = &self.words[id as usize];
             clean &= w.clean;
             artefact |= w.artefact;
             beyond |= w.beyond;
-            case = case.and(w.tcvn3_case);
         }
         let result = if !clean {
-            self.choose(text, &spans, case, false)
+            self.fill(text, &spans);
+            self.choose(text, &spans, false)
         } else if artefact && !beyond {
             // Well-formed as it stands, but a legacy reading may be too:
             // only more known name words can overturn the Unicode reading.
             // An 8-bit legacy text read as Windows-1252 holds only such
             // characters, so one letter beyond them (ễ, ư, ă, Đ) proves the
             // text is genuine Unicode and spares the trials.
-            self.choose(text, &spans, case, true)
+            self.fill(text, &spans);
+            self.choose(text, &spans, true)
         } else {
             None
         };
@@ -1019,13 +1035,22 @@ impl LegacyWords {
         result
     }
 
-    fn choose(
-        &self,
-        text: &str,
-        spans: &[(usize, usize, u32)],
-        case: CaseEvidence,
-        rival: bool,
-    ) -> Option<Repaired> {
+    /// Makes sure every word of `spans` has its [`Readings`].
+    fn fill(&mut self, text: &str, spans: &[(usize, usize, u32)]) {
+        for &(a, b, id) in spans {
+            let w = &mut self.words[id as usize];
+            if w.readings.is_none() {
+                w.readings = Some(Box::new(Readings::new(&text[a..b])));
+            }
+        }
+    }
+
+    /// The readings of word `id`, which [`LegacyWords::fill`] computed.
+    fn readings(&self, id: u32) -> Option<&Readings> {
+        self.words[id as usize].readings.as_deref()
+    }
+
+    fn choose(&self, text: &str, spans: &[(usize, usize, u32)], rival: bool) -> Option<Repaired> {
         let utf8 = decode_utf8_as_cp1252(text).filter(|d| d != text && words_clean(d));
         let mut candidates: Vec<(String, Encoding)> = Vec::with_capacity(3);
         if let Some(d) = utf8 {
@@ -1040,8 +1065,12 @@ impl LegacyWords {
             }
             candidates.push((d, Encoding::Utf8AsCp1252));
         }
+        let case = spans
+            .iter()
+            .filter_map(|&(_, _, id)| self.readings(id))
+            .fold(CaseEvidence::default(), |e, r| e.and(r.tcvn3_case));
         let mode = case.mode() as usize;
-        let readings: [(Encoding, &dyn Fn(&WordReadings) -> &Reading); 2] = [
+        let readings: [(Encoding, &dyn Fn(&Readings) -> &Reading); 2] = [
             (Encoding::Vni, &|w| &w.vni),
             (Encoding::Tcvn3, &|w| &w.tcvn3[mode]),
         ];
@@ -1075,14 +1104,16 @@ impl LegacyWords {
         &self,
         text: &str,
         spans: &[(usize, usize, u32)],
-        reading: &dyn Fn(&WordReadings) -> &Reading,
+        reading: &dyn Fn(&Readings) -> &Reading,
     ) -> Option<String> {
         let mut changed = false;
         for &(_, _, id) in spans {
-            match reading(&self.words[id as usize]) {
-                Reading::Invalid => return None,
-                Reading::Changed(_) => changed = true,
-                Reading::Same => {}
+            // A word without readings (never the case after `fill`) gives
+            // no candidate rather than a wrong one.
+            match self.readings(id).map(reading) {
+                None | Some(Reading::Invalid) => return None,
+                Some(Reading::Changed(_)) => changed = true,
+                Some(Reading::Same) => {}
             }
         }
         if !changed {
@@ -1092,8 +1123,8 @@ impl LegacyWords {
         let mut at = 0;
         for &(a, b, id) in spans {
             out.push_str(&text[at..a]);
-            match reading(&self.words[id as usize]) {
-                Reading::Changed(d) => out.push_str(d),
+            match self.readings(id).map(reading) {
+                Some(Reading::Changed(d)) => out.push_str(d),
                 _ => out.push_str(&text[a..b]),
             }
             at = b;
