@@ -1070,14 +1070,11 @@ impl LegacyWords {
             .filter_map(|&(_, _, id)| self.readings(id))
             .fold(CaseEvidence::default(), |e, r| e.and(r.tcvn3_case));
         let mode = case.mode() as usize;
-        let readings: [(Encoding, &dyn Fn(&Readings) -> &Reading); 2] = [
-            (Encoding::Vni, &|w| &w.vni),
-            (Encoding::Tcvn3, &|w| &w.tcvn3[mode]),
-        ];
-        for (encoding, reading) in readings {
-            if let Some(d) = self.join(text, spans, reading) {
-                candidates.push((d, encoding));
-            }
+        if let Some(d) = self.join(text, spans, &|w| &w.vni) {
+            candidates.push((d, Encoding::Vni));
+        }
+        if let Some(d) = self.join(text, spans, &|w| &w.tcvn3[mode]) {
+            candidates.push((d, Encoding::Tcvn3));
         }
         let best = match (rival, candidates.len()) {
             (_, 0) => return None,
