@@ -57,7 +57,11 @@
 //! decoders run only on strings that fail validation or that hold a
 //! character some legacy encoding produces (U+0080–U+00FF and the
 //! Windows-1252 signs), and name tables are consulted only when there is a
-//! real choice between readings.
+//! real choice between readings. The VNI, TCVN3 and VIQR readings are made
+//! word by word and kept per distinct word in a per-thread cache
+//! (`LegacyWords`): names are made of a few thousand distinct words, so a
+//! damaged name costs one lookup per word and the output, not three
+//! decodings with their validation and ư trials.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
