@@ -57,7 +57,11 @@
 //! decoders run only on strings that fail validation or that hold a
 //! character some legacy encoding produces (U+0080–U+00FF and the
 //! Windows-1252 signs), and name tables are consulted only when there is a
-//! real choice between readings.
+//! real choice between readings. The VNI, TCVN3 and VIQR readings are made
+//! word by word and kept per distinct word in a per-thread cache
+//! (`LegacyWords`): names are made of a few thousand distinct words, so a
+//! damaged name costs one lookup per word and the output, not three
+//! decodings with their validation and ư trials.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -461,7 +465,44 @@ fn words_clean(s: &str) -> bool {
 pub fn repair(input: &str) -> Repaired {
     if input.is_ascii() {
         if ascii_may_be_viqr(input.as_bytes()) {
-            if let Some(text) = decode_viqr_checked(input) {
+            let viqr = LEGACY.with_borrow_mut(|cache| cache.viqr(input));
+            if let Some(text) = viqr {
+                return Repaired {
+                    text: fold_lookalikes(Cow::Owned(text)),
+                    encoding: Encoding::Viqr,
+                };
+            }
+        }
+        return unicode(input.to_owned(), Encoding::Unicode);
+    }
+
+    let (text, fallback): (Cow<str>, Encoding) = if is_nfc_quick(input.chars()) == IsNormalized::Yes
+    {
+        (Cow::Borrowed(input), Encoding::Unicode)
+    } else {
+        // Windows-1258 keeps base letters precomposed (â ê ô ơ ư ă and
+        // some toned Latin-1 letters) and sends tones as combining marks;
+        // fully decomposed NFD (macOS) decomposes the base letters too.
+        let cp1258 = input.chars().any(is_combining_tone) && !is_nfd(input);
+        let enc = if cp1258 {
+            Encoding::Cp1258
+        } else {
+            Encoding::Unicode
+        };
+        (Cow::Owned(input.nfc().collect()), enc)
+    };
+
+    let legacy = LEGACY.with_borrow_mut(|cache| cache.legacy(&text));
+    legacy.unwrap_or_else(|| unicode(fold_lookalikes(text), fallback))
+}
+
+/// [`repair`] as first written, trying every reading of the whole string:
+/// the specification the word-by-word [`repair`] is tested against.
+#[cfg(test)]
+fn repair_reference(input: &str) -> Repaired {
+    if input.is_ascii() {
+        if ascii_may_be_viqr(input.as_bytes()) {
+            if let Some(text) = decode_viqr_checked_reference(input) {
                 return Repaired {
                     text: fold_lookalikes(Cow::Owned(text)),
                     encoding: Encoding::Viqr,
@@ -488,7 +529,7 @@ pub fn repair(input: &str) -> Repaired {
     };
 
     let legacy = if !words_clean(&text) {
-        try_legacy(&text, None)
+        try_legacy_reference(&text, None)
     } else if text.chars().any(may_be_artefact)
         && text.chars().all(|c| c.is_ascii() || may_be_artefact(c))
     {
@@ -497,7 +538,7 @@ pub fn repair(input: &str) -> Repaired {
         // legacy text read as Windows-1252 holds only such characters, so one
         // letter beyond them (ễ, ư, ă, Đ) proves the text is genuine Unicode
         // and spares the trials — most clean names take this fast exit.
-        try_legacy(&text, Some(&text))
+        try_legacy_reference(&text, Some(&text))
     } else {
         None
     };
@@ -610,14 +651,17 @@ fn may_be_artefact(c: char) -> bool {
     ('\u{80}'..='\u{FF}').contains(&c) || CP1252_HIGH.contains(&c)
 }
 
-/// The legacy reading of `text`, if any. Candidates are the decodings that
+/// The legacy reading of `text`, if any, as first written: every reading of
+/// the whole string (the reference for [`LegacyWords::legacy`]). Candidates
+/// are the decodings that
 /// change the text and are made of valid syllables. With `rival` (the text's
 /// own, valid, Unicode reading) a UTF-8-as-Windows-1252 candidate is taken
 /// on its byte structure alone, and any other must have strictly more known
 /// name words than the rival; without, the candidate with the most known
 /// words wins, ties to the first in trial order (a single candidate is taken
 /// without looking anything up).
-fn try_legacy(text: &str, rival: Option<&str>) -> Option<Repaired> {
+#[cfg(test)]
+fn try_legacy_reference(text: &str, rival: Option<&str>) -> Option<Repaired> {
     let valid = |decoded: String, encoding: Encoding| {
         (decoded != text && words_clean(&decoded)).then_some((decoded, encoding))
     };
@@ -757,6 +801,406 @@ fn is_name_word(w: &str) -> bool {
             || datasets::is_given_name(w)
             || datasets::is_middle_name(w)
     })
+}
+
+// ---------------------------------------------------------------------------
+// Legacy readings, word by word
+// ---------------------------------------------------------------------------
+
+/// Most distinct words one thread's [`LegacyWords`] holds before it is
+/// emptied (a few MB).
+const LEGACY_WORDS: usize = 1 << 15;
+
+thread_local! {
+    static LEGACY: RefCell<LegacyWords> = RefCell::new(LegacyWords::default());
+}
+
+/// One word's reading in one legacy encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Reading {
+    /// The word reads as itself (and is clean).
+    Same,
+    /// The word reads as this other, clean, text.
+    Changed(Box<str>),
+    /// No reading with this word in it can be a candidate: the decoded word
+    /// is not clean (TCVN3: nor made so by an ư).
+    Invalid,
+}
+
+impl Reading {
+    fn of(word: &str, decoded: Option<String>) -> Reading {
+        match decoded {
+            Some(d) if word_clean(&d) => {
+                if d == word {
+                    Reading::Same
+                } else {
+                    Reading::Changed(d.into())
+                }
+            }
+            _ => Reading::Invalid,
+        }
+    }
+}
+
+/// What [`repair`] makes of one word (a run without white space) of NFC,
+/// non-ASCII text, computed once per distinct word.
+struct WordReadings {
+    /// ASCII, or made of valid syllables (the test of [`words_clean`]).
+    clean: bool,
+    /// Holds a character some legacy decoding reads differently.
+    artefact: bool,
+    /// Holds a non-ASCII character that is no such artefact (ễ, ư, Đ).
+    beyond: bool,
+    /// Filled the first time a string holding the word needs its legacy
+    /// readings: most valid text (NFD, Windows-1258) never does.
+    readings: Option<Box<Readings>>,
+}
+
+/// A word's VNI and TCVN3 readings.
+struct Readings {
+    vni: Reading,
+    /// Case evidence of the word's TCVN3 letters.
+    tcvn3_case: CaseEvidence,
+    /// TCVN3 reading, with the dropped ư restored, for the case of the whole
+    /// string: indexed by [`CaseMode`] as `Upper`, `Title`, `Lower`.
+    tcvn3: [Reading; 3],
+}
+
+impl WordReadings {
+    /// `w` holds no white space.
+    fn new(w: &str) -> WordReadings {
+        WordReadings {
+            clean: word_clean(w),
+            artefact: w.chars().any(may_be_artefact),
+            beyond: w.chars().any(|c| !c.is_ascii() && !may_be_artefact(c)),
+            readings: None,
+        }
+    }
+}
+
+impl Readings {
+    /// `w` holds no white space.
+    fn new(w: &str) -> Readings {
+        let out = decode_with(tcvn3_table(), w);
+        let tcvn3 = [CaseMode::Upper, CaseMode::Title, CaseMode::Lower].map(|mode| {
+            let mut out = out.clone();
+            apply_case(&mut out, mode);
+            let letters: String = out.iter().map(|o| o.c).collect();
+            let restored = match restore_dropped_u_horn(&letters, mode == CaseMode::Upper) {
+                Some(r) => Some(r.into_owned()),
+                None if letters.is_ascii() => Some(letters.clone()),
+                None => None,
+            };
+            Reading::of(w, restored)
+        });
+        Readings {
+            vni: Reading::of(w, Some(decode_vni(w))),
+            tcvn3_case: CaseEvidence::of(&out),
+            tcvn3,
+        }
+    }
+}
+
+/// What the VIQR reading makes of one word of ASCII text.
+struct ViqrWord {
+    /// Evidence points (see [`LegacyWords::viqr`]).
+    score: u32,
+    /// The decoded word; `None` when it is not clean.
+    text: Option<Box<str>>,
+}
+
+impl ViqrWord {
+    /// `w` holds no white space.
+    fn new(w: &str) -> ViqrWord {
+        let out = decode_with(viqr_table(), w);
+        let (mut letters, mut score, mut weak) = (0u32, 0u32, 0u32);
+        for o in &out {
+            if o.c.is_alphabetic() {
+                letters += 1;
+            }
+            match (o.mapped, o.strength) {
+                (true, 2) => score += 2,
+                (true, 1) => weak += 1,
+                _ => {}
+            }
+        }
+        if letters >= 2 {
+            score += weak;
+        }
+        let text: String = out.iter().map(|o| o.c).collect();
+        // A name word is evidence even in one letter ("Kim Y'" = Kim Ý).
+        if weak > 0 && score < 2 && valid_syllable(&text) && is_name_word(&text) {
+            score = 2;
+        }
+        ViqrWord {
+            score,
+            text: word_clean(&text).then(|| text.into()),
+        }
+    }
+}
+
+/// `w` (no white space) passes [`words_clean`].
+fn word_clean(w: &str) -> bool {
+    w.is_ascii() || w.split('-').all(|p| p.is_empty() || valid_syllable(p))
+}
+
+/// The legacy readings of [`repair`], computed word by word and kept per
+/// distinct word in a per-thread cache (at most [`LEGACY_WORDS`] words,
+/// emptied when full; results never depend on it).
+///
+/// Why this gives the same result as reading the whole string: no key of
+/// the VNI, TCVN3 or VIQR tables holds white space, so a decoding is the
+/// words' decodings joined by the same white space; NFC does not compose
+/// across white space (a starter that composes with nothing); the
+/// syllable test and the ư restoration look at one word at a time; and the
+/// case TCVN3 letters take depends on the whole string only through
+/// [`CaseEvidence`], which combines over words. `repair_reference` (the
+/// whole-string trials) is the specification the tests compare against.
+/// The UTF-8 reading stays whole-string: an NBSP (a UTF-8 continuation
+/// byte) is white space to the word split.
+///
+/// Cost: one hash lookup per word and the output string, instead of three
+/// decodings with their allocations, validation and ư trials per name;
+/// the name tables are still consulted only on a real choice.
+#[derive(Default)]
+struct LegacyWords {
+    index: HashMap<Box<str>, u32, FxBuild>,
+    words: Vec<WordReadings>,
+    viqr: HashMap<Box<str>, ViqrWord, FxBuild>,
+    /// Reused buffer: (start, end, id) of each word of the text at hand.
+    spans: Vec<(usize, usize, u32)>,
+}
+
+impl LegacyWords {
+    fn id(&mut self, w: &str) -> u32 {
+        if let Some(&i) = self.index.get(w) {
+            return i;
+        }
+        let i = u32::try_from(self.words.len()).expect("the cache is emptied at LEGACY_WORDS");
+        self.words.push(WordReadings::new(w));
+        self.index.insert(w.into(), i);
+        i
+    }
+
+    /// The legacy reading of NFC, non-ASCII `text`, if any: the rule of the
+    /// module docs. Candidates are the readings that change the text and
+    /// are made of valid syllables, tried in the order UTF-8 as
+    /// Windows-1252, VNI, TCVN3. When the text is valid but made of legacy
+    /// artefact characters only, its own reading is the rival: a UTF-8
+    /// candidate wins on its byte structure alone and any other needs
+    /// strictly more known name words; otherwise the candidate with the most
+    /// known words wins, ties to the first (a single candidate is taken
+    /// without looking anything up).
+    fn legacy(&mut self, text: &str) -> Option<Repaired> {
+        if self.words.len() >= LEGACY_WORDS {
+            self.index.clear();
+            self.words.clear();
+        }
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        let (mut clean, mut artefact, mut beyond) = (true, false, false);
+        let mut start = None;
+        for (i, c) in text.char_indices() {
+            if c.is_whitespace() {
+                if let Some(st) = start.take() {
+                    spans.push((st, i, self.id(&text[st..i])));
+                }
+                // An NBSP is white space and an artefact at once.
+                artefact |= may_be_artefact(c);
+                beyond |= !c.is_ascii() && !may_be_artefact(c);
+            } else if start.is_none() {
+                start = Some(i);
+            }
+        }
+        if let Some(st) = start {
+            spans.push((st, text.len(), self.id(&text[st..])));
+        }
+        for &(_, _, id) in &spans {
+            let w = &self.words[id as usize];
+            clean &= w.clean;
+            artefact |= w.artefact;
+            beyond |= w.beyond;
+        }
+        let result = if !clean {
+            self.fill(text, &spans);
+            self.choose(text, &spans, false)
+        } else if artefact && !beyond {
+            // Well-formed as it stands, but a legacy reading may be too:
+            // only more known name words can overturn the Unicode reading.
+            // An 8-bit legacy text read as Windows-1252 holds only such
+            // characters, so one letter beyond them (ễ, ư, ă, Đ) proves the
+            // text is genuine Unicode and spares the trials.
+            self.fill(text, &spans);
+            self.choose(text, &spans, true)
+        } else {
+            None
+        };
+        self.spans = spans;
+        result
+    }
+
+    /// Makes sure every word of `spans` has its [`Readings`].
+    fn fill(&mut self, text: &str, spans: &[(usize, usize, u32)]) {
+        for &(a, b, id) in spans {
+            let w = &mut self.words[id as usize];
+            if w.readings.is_none() {
+                w.readings = Some(Box::new(Readings::new(&text[a..b])));
+            }
+        }
+    }
+
+    /// The readings of word `id`, which [`LegacyWords::fill`] computed.
+    fn readings(&self, id: u32) -> Option<&Readings> {
+        self.words[id as usize].readings.as_deref()
+    }
+
+    fn choose(&self, text: &str, spans: &[(usize, usize, u32)], rival: bool) -> Option<Repaired> {
+        let utf8 = decode_utf8_as_cp1252(text).filter(|d| d != text && words_clean(d));
+        let mut candidates: Vec<(String, Encoding)> = Vec::with_capacity(3);
+        if let Some(d) = utf8 {
+            // Text that is strict UTF-8 once written back as Windows-1252
+            // bytes carries its own proof: every Latin-1 letter of
+            // Vietnamese is a UTF-8 lead byte (0xC0 and up) and needs
+            // 0x80–0xBF bytes (signs, NBSP) after it, which genuine names do
+            // not have. Names are not needed: "Mai LÃ\u{a0}i" is Mai Lài
+            // although Lã is a name too.
+            if rival {
+                return Some(legacy_result(d, Encoding::Utf8AsCp1252));
+            }
+            candidates.push((d, Encoding::Utf8AsCp1252));
+        }
+        let case = spans
+            .iter()
+            .filter_map(|&(_, _, id)| self.readings(id))
+            .fold(CaseEvidence::default(), |e, r| e.and(r.tcvn3_case));
+        let mode = case.mode() as usize;
+        if let Some(d) = self.join(text, spans, &|w| &w.vni) {
+            candidates.push((d, Encoding::Vni));
+        }
+        if let Some(d) = self.join(text, spans, &|w| &w.tcvn3[mode]) {
+            candidates.push((d, Encoding::Tcvn3));
+        }
+        let best = match (rival, candidates.len()) {
+            (_, 0) => return None,
+            (false, 1) => candidates.into_iter().next(),
+            _ => {
+                let floor = rival.then(|| name_evidence(text));
+                let mut best: Option<(Evidence, (String, Encoding))> = None;
+                for c in candidates {
+                    let n = name_evidence(&c.0);
+                    let beats_rival = floor.is_none_or(|f| n > f);
+                    if beats_rival && best.as_ref().is_none_or(|(m, _)| n > *m) {
+                        best = Some((n, c));
+                    }
+                }
+                best.map(|(_, c)| c)
+            }
+        }?;
+        Some(legacy_result(best.0, best.1))
+    }
+
+    /// The text with each word replaced by its `reading`, white space kept;
+    /// `None` unless every word has a valid reading and one of them changes.
+    fn join(
+        &self,
+        text: &str,
+        spans: &[(usize, usize, u32)],
+        reading: &dyn Fn(&Readings) -> &Reading,
+    ) -> Option<String> {
+        let mut changed = false;
+        for &(_, _, id) in spans {
+            // A word without readings (never the case after `fill`) gives
+            // no candidate rather than a wrong one.
+            match self.readings(id).map(reading) {
+                None | Some(Reading::Invalid) => return None,
+                Some(Reading::Changed(_)) => changed = true,
+                Some(Reading::Same) => {}
+            }
+        }
+        if !changed {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len() + 8);
+        let mut at = 0;
+        for &(a, b, id) in spans {
+            out.push_str(&text[at..a]);
+            match self.readings(id).map(reading) {
+                Some(Reading::Changed(d)) => out.push_str(d),
+                _ => out.push_str(&text[a..b]),
+            }
+            at = b;
+        }
+        out.push_str(&text[at..]);
+        Some(out)
+    }
+
+    /// Decodes ASCII `s` as VIQR if the evidence is sufficient and every
+    /// word decodes to valid syllables. Evidence: a strong mark
+    /// (`( ^ + \` ~`, dd) counts 2, a weak mark (`' . ?`) in a word of two
+    /// or more letters counts 1 — a period after an initial ("Van A.")
+    /// counts nothing; a total of 2 is required, so one stray apostrophe or
+    /// question mark in ASCII text is not enough. The exception: a word
+    /// whose weak mark makes it a known name word counts 2, one-letter
+    /// words included ("Tha.ch" → Thạch, "Kha'nh" → Khánh, "Ta. Quang" →
+    /// Tạ Quang, "Ly' Hoa" → Lý Hoa, "Kim Y'" → Kim Ý). The price: ASCII
+    /// text ending a name word with such a mark as punctuation ("Van Ha."
+    /// → Hạ) is read as VIQR. Every count is a word's own, so words are
+    /// decoded and scored once and kept.
+    fn viqr(&mut self, s: &str) -> Option<String> {
+        if self.viqr.len() >= LEGACY_WORDS {
+            self.viqr.clear();
+        }
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        let mut start = None;
+        for (i, c) in s.char_indices() {
+            if c.is_whitespace() {
+                if let Some(st) = start.take() {
+                    spans.push((st, i, 0));
+                }
+            } else if start.is_none() {
+                start = Some(i);
+            }
+        }
+        if let Some(st) = start {
+            spans.push((st, s.len(), 0));
+        }
+        let mut score = 0;
+        let mut clean = true;
+        for &(a, b, _) in &spans {
+            let w = &s[a..b];
+            if !self.viqr.contains_key(w) {
+                self.viqr.insert(w.into(), ViqrWord::new(w));
+            }
+            let v = &self.viqr[w];
+            score += v.score;
+            clean &= v.text.is_some();
+        }
+        let result = (score >= 2 && clean).then(|| {
+            let mut out = String::with_capacity(s.len());
+            let mut at = 0;
+            for &(a, b, _) in &spans {
+                out.push_str(&s[at..a]);
+                if let Some(t) = &self.viqr[&s[a..b]].text {
+                    out.push_str(t);
+                }
+                at = b;
+            }
+            out.push_str(&s[at..]);
+            out
+        });
+        self.spans = spans;
+        result
+    }
+}
+
+/// A chosen legacy reading, look-alikes folded (decoders copy characters
+/// they do not know, look-alikes too).
+fn legacy_result(text: String, encoding: Encoding) -> Repaired {
+    Repaired {
+        text: fold_lookalikes(Cow::Owned(text)),
+        encoding,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1067,49 +1511,73 @@ pub fn encode_tcvn3(s: &str) -> String {
     out
 }
 
+/// The case of a whole string; the value indexes [`WordReadings`]'s TCVN3
+/// readings.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum CaseMode {
-    Upper,
-    Title,
-    Lower,
+    Upper = 0,
+    Title = 1,
+    Lower = 2,
 }
 
-/// The case of a string judged from letters whose case survived encoding.
-fn case_mode(out: &[Out]) -> CaseMode {
-    let (mut inner_upper, mut lower, mut title) = (0, 0, false);
-    let mut at_start = true;
-    for o in out {
-        if o.c.is_whitespace() || o.c == '-' {
-            at_start = true;
-            continue;
-        }
-        if o.c.is_alphabetic() && !o.caseless {
-            if o.c.is_uppercase() {
-                if at_start {
-                    title = true;
-                } else {
-                    inner_upper += 1;
-                }
-            } else if o.c.is_lowercase() {
-                lower += 1;
+/// Evidence of the case of a string from letters whose case survived
+/// encoding: capitals inside words, lower-case letters, capitals starting
+/// a word. Words are judged alone and their evidence combined with
+/// [`CaseEvidence::and`], so that it can be kept per word.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct CaseEvidence {
+    inner_upper: bool,
+    lower: bool,
+    title: bool,
+}
+
+impl CaseEvidence {
+    fn of(out: &[Out]) -> CaseEvidence {
+        let mut e = CaseEvidence::default();
+        let mut at_start = true;
+        for o in out {
+            if o.c.is_whitespace() || o.c == '-' {
+                at_start = true;
+                continue;
             }
+            if o.c.is_alphabetic() && !o.caseless {
+                if o.c.is_uppercase() {
+                    if at_start {
+                        e.title = true;
+                    } else {
+                        e.inner_upper = true;
+                    }
+                } else if o.c.is_lowercase() {
+                    e.lower = true;
+                }
+            }
+            at_start = false;
         }
-        at_start = false;
+        e
     }
-    if inner_upper > 0 && lower == 0 {
-        CaseMode::Upper
-    } else if title {
-        CaseMode::Title
-    } else {
-        CaseMode::Lower
+
+    fn and(self, o: CaseEvidence) -> CaseEvidence {
+        CaseEvidence {
+            inner_upper: self.inner_upper || o.inner_upper,
+            lower: self.lower || o.lower,
+            title: self.title || o.title,
+        }
+    }
+
+    fn mode(self) -> CaseMode {
+        if self.inner_upper && !self.lower {
+            CaseMode::Upper
+        } else if self.title {
+            CaseMode::Title
+        } else {
+            CaseMode::Lower
+        }
     }
 }
 
-/// TCVN3 decoded letter by letter, caseless letters cased from context;
-/// and whether the text is all capitals. The dropped ư is not restored yet.
-fn decode_tcvn3_letters(s: &str) -> (String, bool) {
-    let mut out = decode_with(tcvn3_table(), s);
-    let mode = case_mode(&out);
+/// Gives caseless letters (TCVN3 toned vowels) the case of `mode`: all
+/// capitals, or a capital at the start of each word and after '-'.
+fn apply_case(out: &mut [Out], mode: CaseMode) {
     let mut at_start = true;
     for o in out.iter_mut() {
         if o.c.is_whitespace() || o.c == '-' {
@@ -1124,6 +1592,15 @@ fn decode_tcvn3_letters(s: &str) -> (String, bool) {
         }
         at_start = false;
     }
+}
+
+/// TCVN3 decoded letter by letter, caseless letters cased from context;
+/// and whether the text is all capitals. The dropped ư is not restored yet.
+#[cfg(test)]
+fn decode_tcvn3_letters(s: &str) -> (String, bool) {
+    let mut out = decode_with(tcvn3_table(), s);
+    let mode = CaseEvidence::of(&out).mode();
+    apply_case(&mut out, mode);
     let text: String = out.iter().map(|o| o.c).collect();
     let upper = mode == CaseMode::Upper;
     (text, upper)
@@ -1140,8 +1617,9 @@ fn decode_tcvn3(s: &str) -> String {
 
 /// [`decode_tcvn3`], or `None` as soon as a word is certain to fail
 /// `words_clean` (not ASCII, invalid, and no ư restores it): such a reading
-/// is never a candidate, and stopping early spares the ư trials of the
-/// remaining words, most of the cost of reading other encodings as TCVN3.
+/// is never a candidate. The reference for [`LegacyWords`], which reads
+/// word by word.
+#[cfg(test)]
 fn decode_tcvn3_checked(s: &str) -> Option<String> {
     let (text, upper) = decode_tcvn3_letters(s);
     map_words(&text, |w| match restore_dropped_u_horn(w, upper) {
@@ -1182,6 +1660,7 @@ fn restore_dropped_u_horn(word: &str, upper: bool) -> Option<Cow<'_, str>> {
 
 /// Applies `f` to each whitespace-separated word, keeping the whitespace;
 /// `None` as soon as `f` gives up on a word.
+#[cfg(test)]
 fn map_words<'a, F>(s: &'a str, mut f: F) -> Option<String>
 where
     F: FnMut(&'a str) -> Option<Cow<'a, str>>,
@@ -1269,7 +1748,8 @@ fn ascii_may_be_viqr(b: &[u8]) -> bool {
 /// one-letter words included ("Tha.ch" → Thạch, "Kha'nh" → Khánh,
 /// "Ta. Quang" → Tạ Quang, "Ly' Hoa" → Lý Hoa, "Kim Y'" → Kim Ý). The price: ASCII text ending a name word with such a mark as
 /// punctuation ("Van Ha." → Hạ) is read as VIQR.
-fn decode_viqr_checked(s: &str) -> Option<String> {
+#[cfg(test)]
+fn decode_viqr_checked_reference(s: &str) -> Option<String> {
     let out = decode_with(viqr_table(), s);
     let mut score = 0u32;
     let mut word_letters = 0u32;
@@ -1832,6 +2312,138 @@ mod tests {
             "nGuyen",
         ] {
             assert!(!valid_syllable(bad), "{bad}");
+        }
+    }
+
+    /// A name from the tables, in one of the forms registers produce: each
+    /// legacy encoding (upper case too), one word legacy and the rest
+    /// Unicode, TCVN3 with the soft-hyphen ư dropped, NFD, odd white space.
+    fn damaged_name(f: usize, m: &[usize], g: usize, how: u8) -> String {
+        let fam = datasets::family_names();
+        let mid = datasets::middle_names();
+        let giv = datasets::given_names();
+        let mut name = fam[f % fam.len()].name.to_owned();
+        for &i in m {
+            name.push(' ');
+            name.push_str(mid[i % mid.len()].name);
+        }
+        name.push(' ');
+        name.push_str(giv[g % giv.len()].name);
+        let upper = name.to_uppercase();
+        match how {
+            0 => name,
+            1 => encode_vni(&name),
+            2 => encode_tcvn3(&name),
+            3 => encode_viqr(&name),
+            4 => encode_utf8_as_cp1252(&name),
+            5 => encode_cp1258(&name),
+            6 => to_nfd(&name),
+            7 => encode_vni(&upper),
+            8 => encode_tcvn3(&upper),
+            9 => encode_viqr(&upper),
+            10 => encode_utf8_as_cp1252(&upper),
+            11 => encode_tcvn3(&name).replace('\u{AD}', ""),
+            12 => encode_tcvn3(&name.to_lowercase()),
+            13 => encode_viqr(&strip_marks(&name)),
+            14 => format!(" {}\t", encode_vni(&name).replace(' ', "\u{a0} ")),
+            15 => match name.split_once(' ') {
+                Some((first, rest)) => format!("{} {rest}", encode_vni(first)),
+                None => encode_vni(&name),
+            },
+            _ => match name.rsplit_once(' ') {
+                Some((rest, last)) => format!("{rest} {}", encode_tcvn3(last)),
+                None => encode_tcvn3(&name),
+            },
+        }
+    }
+
+    proptest::proptest! {
+        /// Reading legacy encodings word by word, with the per-word cache,
+        /// gives what the whole-string trials give, cold and warm.
+        #[test]
+        fn word_by_word_repair_matches_whole_string_on_names(
+            f in 0usize..1000,
+            m in proptest::collection::vec(0usize..1000, 0..3),
+            g in 0usize..2000,
+            how in 0u8..17,
+        ) {
+            let input = damaged_name(f, &m, g, how);
+            let want = repair_reference(&input);
+            proptest::prop_assert_eq!(&repair(&input), &want, "{:?}", input);
+            proptest::prop_assert_eq!(&repair(&input), &want, "{:?} (cached)", input);
+        }
+
+        /// The same on text made of the characters the readings care about:
+        /// letters, Latin-1 and Windows-1252 bytes, combining tones, VIQR
+        /// marks, look-alikes, every kind of white space.
+        #[test]
+        fn word_by_word_repair_matches_whole_string_on_any_text(
+            input in "[a-zA-Zđươăâêôáàảãạễệ ĐÐðɖ\u{80}-\u{ff}€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\u{300}\u{301}\u{303}\u{309}\u{323}\u{2000}\u{200b}\u{3000}\t'.?~^+(`-]{0,24}"
+        ) {
+            proptest::prop_assert_eq!(repair(&input), repair_reference(&input));
+        }
+
+        #[test]
+        fn word_by_word_repair_matches_whole_string_on_arbitrary_strings(
+            input in proptest::prelude::any::<String>()
+        ) {
+            proptest::prop_assert_eq!(repair(&input), repair_reference(&input));
+        }
+    }
+
+    #[test]
+    fn white_space_counts_in_the_readings() {
+        // The NBSP alone makes this text "legacy characters only", so the
+        // TCVN3 reading (dropped ư restored) is tried, and wins on name
+        // evidence: Hưng and Lan against Lan alone.
+        let want = Repaired {
+            text: "Hưng\u{a0}Lan".to_owned(),
+            encoding: Encoding::Tcvn3,
+        };
+        assert_eq!(repair_reference("Hng\u{a0}Lan"), want);
+        assert_eq!(repair("Hng\u{a0}Lan"), want);
+        // An ideographic space is no legacy character: with it, the valid
+        // "Hà Hng" is genuine Unicode and no reading is tried (with an NBSP
+        // the TCVN3 reading Hà Hưng would win).
+        for f in [repair, repair_reference] {
+            let r = f("Hà\u{3000}Hng");
+            assert_eq!(
+                (r.text.as_str(), r.encoding),
+                ("Hà\u{3000}Hng", Encoding::Unicode)
+            );
+            let r = f("Hà\u{a0}Hng");
+            assert_eq!(
+                (r.text.as_str(), r.encoding),
+                ("Hà\u{a0}Hưng", Encoding::Tcvn3)
+            );
+        }
+        // UTF-8 read as Windows-1252 with the NBSP second byte of à: the
+        // UTF-8 reading is of the whole string, NBSP included.
+        assert_eq!(repair("HÃ\u{a0} Giang").text, "Hà Giang");
+    }
+
+    #[test]
+    fn readings_survive_the_cache_being_emptied() {
+        let names = [
+            "NguyÔn ThÞ ¸nh",
+            "Traàn Vaên Hoà",
+            "Nguye^~n Thi. Thu?y",
+            "Tr¬ng Hng",
+        ];
+        let want: Vec<Repaired> = names.iter().map(|n| repair_reference(n)).collect();
+        // More distinct words than the cache holds, in both readings (words
+        // of non-ASCII text, and VIQR words of ASCII text).
+        for i in 0..LEGACY_WORDS + 10 {
+            repair(&format!("Lª x{i}"));
+            repair(&format!("Le^ x{i}"));
+            if i % 4096 == 0 {
+                for (n, w) in names.iter().zip(&want) {
+                    assert_eq!(&repair(n), w, "{n}");
+                }
+            }
+        }
+        for (n, w) in names.iter().zip(&want) {
+            assert_eq!(&repair(n), w, "{n}");
         }
     }
 }
