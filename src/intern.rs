@@ -24,8 +24,9 @@ pub struct Interner {
     bytes: String,
     /// `ends[i]` is where value i ends in `bytes`.
     ends: Vec<usize>,
-    /// Codes, found by the hash of the value they stand for.
-    table: HashTable<u32>,
+    /// (hash, code) of every value: growing the table and probing past other
+    /// values never touch the arena.
+    table: HashTable<(u64, u32)>,
     hasher: FixedState,
 }
 
@@ -69,36 +70,30 @@ impl Interner {
     pub fn intern(&mut self, s: &str) -> u32 {
         let hash = self.hasher.hash_one(s);
         let Interner {
-            bytes,
-            ends,
-            table,
-            hasher,
+            bytes, ends, table, ..
         } = self;
         let value = |c: u32| {
             let c = c as usize;
             let start = if c == 0 { 0 } else { ends[c - 1] };
             &bytes[start..ends[c]]
         };
-        if let Some(&code) = table.find(hash, |&c| value(c) == s) {
+        if let Some(&(_, code)) = table.find(hash, |&(h, c)| h == hash && value(c) == s) {
             return code;
         }
         let code = u32::try_from(ends.len()).expect("fewer than 2^32 distinct values");
         assert!(code != NONE, "fewer than 2^32 - 1 distinct values");
         bytes.push_str(s);
         ends.push(bytes.len());
-        let (bytes, ends) = (&*bytes, &*ends);
-        table.insert_unique(hash, code, |&c| {
-            let c = c as usize;
-            let start = if c == 0 { 0 } else { ends[c - 1] };
-            hasher.hash_one(&bytes[start..ends[c]])
-        });
+        table.insert_unique(hash, (hash, code), |&(h, _)| h);
         code
     }
 
     /// The code of `s` if it was interned.
     pub fn get(&self, s: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(s);
-        self.table.find(hash, |&c| self.value(c) == s).copied()
+        self.table
+            .find(hash, |&(h, c)| h == hash && self.value(c) == s)
+            .map(|&(_, c)| c)
     }
 
     pub fn value(&self, code: u32) -> &str {
