@@ -45,12 +45,13 @@ use crate::intern::NONE;
 use crate::normalize::date::Date;
 use crate::output::{prepare_dir, write_atomic, AtomicFile};
 use crate::pipeline::{
-    cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model, read_rows,
+    cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model,
     timed, weight_of, write_pairs, Mode, ScoredPair, Scorer,
 };
 use crate::progress::Progress;
 use crate::report::parquet::ParquetOut;
-use crate::store::{RecordId, RecordStore, Rejects, StoreBuilder};
+use crate::load::{Source, StringColumn};
+use crate::store::{RawRow, RecordId, RecordStore, Rejects, StoreBuilder};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -132,8 +133,55 @@ struct Snapshot {
     changed: u64,
 }
 
+/// Reads the snapshot batch by batch. The per-row work that every row needs
+/// (fingerprint, lookup of the record id in the previous index) runs over a
+/// batch in parallel, while the next batch is decoded; only added and changed
+/// rows go on to the sequential part (duplicate check, normalization input).
+/// The column checks and error messages are `pipeline::read_rows`'s.
 fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> Result<Snapshot> {
     let old = &idx.store;
+    let cols = &config.columns;
+    let roles = cols.roles();
+    let mut wanted: Vec<&str> = roles.iter().map(|&(_, c)| c).collect();
+    for e in &config.extra {
+        wanted.push(&e.column);
+    }
+    let source = Source::open(path)?;
+    for (role, col) in roles
+        .iter()
+        .copied()
+        .chain(config.extra.iter().map(|e| ("extra", e.column.as_str())))
+    {
+        if !source.has_column(col) {
+            return Err(Error::data_at(
+                path,
+                None,
+                Some(col),
+                format!(
+                    "missing column for role {role}; columns present: {}. Set [columns] {role} \
+                     in the config to the right column, or to \"\" if the register has none",
+                    source.columns().join(", ")
+                ),
+            ));
+        }
+        source.require_string(col)?;
+    }
+    // Position of each role's column in `wanted` (None: role not configured).
+    let role_pos = |role: &str| roles.iter().position(|&(r, _)| r == role);
+    let pos = [
+        role_pos("full_name"),
+        role_pos("family_name"),
+        role_pos("middle_name"),
+        role_pos("given_name"),
+        role_pos("date_of_birth"),
+        role_pos("sex"),
+        role_pos("citizen_id"),
+        role_pos("province"),
+        role_pos("address"),
+    ];
+    let n_roles = roles.len();
+    let n_extra = config.extra.len();
+
     let mut builder = StoreBuilder::new(config, present_roles(config), as_of);
     let src = builder.add_source(
         &path
@@ -151,56 +199,123 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
         added: 0,
         changed: 0,
     };
+    if let Some(n) = source.num_rows() {
+        s.fp.reserve(n as usize);
+        s.plan.reserve(n as usize);
+        s.id_ends.reserve(n as usize);
+    }
     let mut added_ids: HashSet<Box<str>> = HashSet::new();
     let duplicate = |row_no| {
         Error::data_at(
             path,
             Some(row_no),
-            Some(&config.columns.record_id),
+            Some(&cols.record_id),
             "duplicate record_id (the same id appears on an earlier row)",
         )
     };
-    let rows = read_rows(config, path, |row_no, row, extras| {
-        let fp = row_fingerprint(row, extras);
-        let i = s.plan.len() as u32;
-        if i >= FRESH {
-            return Err(Error::data(path, "more than 2^31 records"));
-        }
-        s.id_bytes.push_str(row.record_id);
-        s.id_ends.push(s.id_bytes.len() as u64);
-        s.fp.push(fp);
-        let prev = idx
-            .slots
-            .record_id
-            .find(row.record_id, |c| old.record_id(RecordId(c)));
-        match prev {
-            Some(j) => {
-                if s.old_to_row[j as usize] != NONE {
+    let mut batches = source.batches(&wanted, 64 * 1024)?;
+    let mut next = batches.next();
+    let mut row_no: u64 = 0;
+    while let Some(batch) = next {
+        let batch = batch?;
+        let columns: Vec<_> = (0..wanted.len())
+            .map(|i| source.string_column(&batch, i))
+            .collect::<Result<_>>()?;
+        // Per row: (fingerprint, previous record index or NONE); a null id is
+        // (0, NULL_ID) and reported in order below.
+        const NULL_ID: u32 = NONE - 1;
+        let (looked, following) = rayon::join(
+            || -> Vec<(u64, u32)> {
+                (0..batch.num_rows())
+                    .into_par_iter()
+                    .map_init(Vec::new, |extras, i| match raw_row(&columns, &pos, n_roles, i, extras) {
+                        None => (0, NULL_ID),
+                        Some(r) => {
+                            let fp = row_fingerprint(&r, extras);
+                            let prev = idx
+                                .slots
+                                .record_id
+                                .find(r.record_id, |c| old.record_id(RecordId(c)));
+                            (fp, prev.unwrap_or(NONE))
+                        }
+                    })
+                    .collect()
+            },
+            || batches.next(),
+        );
+        next = following;
+        let mut extras = Vec::with_capacity(n_extra);
+        for (i, &(fp, prev)) in looked.iter().enumerate() {
+            row_no += 1;
+            if prev == NULL_ID {
+                return Err(Error::data_at(
+                    path,
+                    Some(row_no),
+                    Some(&cols.record_id),
+                    "record_id is null or empty; every record needs an id",
+                ));
+            }
+            let r = raw_row(&columns, &pos, n_roles, i, &mut extras).expect("the id was checked in the parallel pass");
+            let at = s.plan.len() as u32;
+            if at >= FRESH {
+                return Err(Error::data(path, "more than 2^31 records"));
+            }
+            s.id_bytes.push_str(r.record_id);
+            s.id_ends.push(s.id_bytes.len() as u64);
+            s.fp.push(fp);
+            if prev != NONE {
+                if s.old_to_row[prev as usize] != NONE {
                     return Err(duplicate(row_no));
                 }
-                s.old_to_row[j as usize] = i;
-                if idx.row_fp[j as usize] == fp {
-                    s.plan.push(j);
-                    return Ok(());
+                s.old_to_row[prev as usize] = at;
+                if idx.row_fp[prev as usize] == fp {
+                    s.plan.push(prev);
+                    continue;
                 }
                 s.changed += 1;
-            }
-            None => {
-                if !added_ids.insert(row.record_id.into()) {
+            } else {
+                if !added_ids.insert(r.record_id.into()) {
                     return Err(duplicate(row_no));
                 }
                 s.added += 1;
             }
+            s.plan.push(FRESH | builder.len() as u32);
+            builder.push(src, &r, &extras);
         }
-        s.plan.push(FRESH | builder.len() as u32);
-        builder.push(src, row, extras);
-        Ok(())
-    })?;
-    if rows == 0 {
+    }
+    if row_no == 0 {
         return Err(Error::data(path, "the input has no records"));
     }
     s.fresh = builder.finish();
     Ok(s)
+}
+
+/// Row `i` of a batch (`columns` as `read_snapshot` requests them: the roles
+/// of `Columns::roles`, then the extras, which are left in `extras`); None when
+/// the record id is null or blank.
+fn raw_row<'a>(
+    columns: &[StringColumn<'a>],
+    pos: &[Option<usize>; 9],
+    n_roles: usize,
+    i: usize,
+    extras: &mut Vec<Option<&'a str>>,
+) -> Option<RawRow<'a>> {
+    let record_id = columns[0].get(i).filter(|s| !s.trim().is_empty())?;
+    let get = |p: Option<usize>| p.and_then(|p| columns[p].get(i));
+    extras.clear();
+    extras.extend(columns[n_roles..].iter().map(|c| c.get(i)));
+    Some(RawRow {
+        record_id,
+        full_name: get(pos[0]),
+        family_name: get(pos[1]),
+        middle_name: get(pos[2]),
+        given_name: get(pos[3]),
+        date_of_birth: get(pos[4]),
+        sex: get(pos[5]),
+        citizen_id: get(pos[6]),
+        province: get(pos[7]),
+        address: get(pos[8]),
+    })
 }
 
 /// Maps the normalized rows' dictionary codes into the previous store's
