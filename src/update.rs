@@ -42,6 +42,7 @@ use crate::index::{
     Postings, PostingsRef, RunIndex,
 };
 use crate::intern::NONE;
+use crate::normalize::fxhash::FxBuild;
 use crate::normalize::date::Date;
 use crate::output::{prepare_dir, write_atomic, AtomicFile};
 use crate::pipeline::{
@@ -255,12 +256,14 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
                     "record_id is null or empty; every record needs an id",
                 ));
             }
-            let r = raw_row(&columns, &pos, n_roles, i, &mut extras).expect("the id was checked in the parallel pass");
+            let record_id = columns[0]
+                .get(i)
+                .expect("the id was checked in the parallel pass");
             let at = s.plan.len() as u32;
             if at >= FRESH {
                 return Err(Error::data(path, "more than 2^31 records"));
             }
-            s.id_bytes.push_str(r.record_id);
+            s.id_bytes.push_str(record_id);
             s.id_ends.push(s.id_bytes.len() as u64);
             s.fp.push(fp);
             if prev != NONE {
@@ -274,11 +277,14 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
                 }
                 s.changed += 1;
             } else {
-                if !added_ids.insert(r.record_id.into()) {
+                if !added_ids.insert(record_id.into()) {
                     return Err(duplicate(row_no));
                 }
                 s.added += 1;
             }
+            // Only added and changed rows are taken apart again, for normalization.
+            let r = raw_row(&columns, &pos, n_roles, i, &mut extras)
+                .expect("the id was checked in the parallel pass");
             s.plan.push(FRESH | builder.len() as u32);
             builder.push(src, &r, &extras);
         }
@@ -1050,36 +1056,57 @@ fn assign_ids(
             anchor[c] = Some(cand);
         }
     }
-    let mut claims: Vec<Vec<u32>> = vec![Vec::new(); reps.len()];
-    for (c, a) in anchor.iter().enumerate() {
+    // The winning claimant of each new cluster (NONE: unclaimed). A
+    // previous cluster x with an anchor in new cluster c lost (`merged`)
+    // when winner[c] != x.
+    let claim_order = |x: u32, y: u32| {
+        old_size[y as usize]
+            .cmp(&old_size[x as usize])
+            .then(old_name(x).cmp(old_name(y)))
+    };
+    let mut winner = vec![NONE; reps.len()];
+    let mut n_claims = 0u64;
+    for (x, a) in anchor.iter().enumerate() {
         if let Some((_, _, row)) = a {
-            claims[cluster_of[*row as usize] as usize].push(c as u32);
-        }
-    }
-    let mut names: Vec<Option<String>> = vec![None; reps.len()];
-    let mut used: HashSet<&str> = idx.cluster_names.iter().map(|s| &**s).collect();
-    let mut counts = ClusterChanges::default();
-    let mut losers: HashSet<(u32, u32)> = HashSet::new();
-    for (c, cl) in claims.iter().enumerate() {
-        if let Some(&w) = cl.iter().min_by(|&&x, &&y| {
-            old_size[y as usize]
-                .cmp(&old_size[x as usize])
-                .then(old_name(x).cmp(old_name(y)))
-        }) {
-            names[c] = Some(old_name(w).to_owned());
-            for &x in cl {
-                if x != w {
-                    losers.insert((c as u32, x));
-                    counts.merged += 1;
-                }
+            n_claims += 1;
+            let w = &mut winner[cluster_of[*row as usize] as usize];
+            if *w == NONE || claim_order(x as u32, *w).is_lt() {
+                *w = x as u32;
             }
         }
     }
+    let lost = |c: u32, x: u32| -> bool {
+        winner[c as usize] != x
+            && anchor[x as usize].is_some_and(|(_, _, row)| cluster_of[row as usize] == c)
+    };
+    let mut counts = ClusterChanges {
+        merged: n_claims - winner.iter().filter(|&&w| w != NONE).count() as u64,
+        ..ClusterChanges::default()
+    };
+    let mut names: Vec<Option<String>> = winner
+        .iter()
+        .map(|&w| (w != NONE).then(|| old_name(w).to_owned()))
+        .collect();
     let mut unclaimed: Vec<(&str, usize)> = (0..reps.len())
         .filter(|&c| names[c].is_none())
         .map(|c| (store.record_id(RecordId(reps[c])), c))
         .collect();
     unclaimed.sort_unstable();
+    // The previous ids a new name could collide with: an unclaimed base or
+    // base~k (its stem before the last '~' is the base). Only these are
+    // collected, not all previous ids.
+    let bases: HashSet<&str, FxBuild> = unclaimed.iter().map(|&(b, _)| b).collect();
+    let used: HashSet<&str, FxBuild> = if bases.is_empty() {
+        HashSet::default()
+    } else {
+        (0..n_old_clusters as u32)
+            .map(old_name)
+            .filter(|name| {
+                let stem = name.rsplit_once('~').map_or(*name, |(s, _)| s);
+                bases.contains(name) || bases.contains(stem)
+            })
+            .collect()
+    };
     let mut fresh_names: HashSet<String> = HashSet::new();
     for (base, c) in unclaimed {
         let mut name = base.to_owned();
@@ -1092,7 +1119,6 @@ fn assign_ids(
         names[c] = Some(name);
         counts.created += 1;
     }
-    used.clear();
     let names: Vec<String> = names
         .into_iter()
         .map(|n| n.expect("every cluster was named above"))
@@ -1101,16 +1127,16 @@ fn assign_ids(
     let mut split_from: HashSet<u32> = HashSet::new();
     for (i, &c) in cluster_of.iter().enumerate() {
         let id = &names[c as usize];
-        let claimed = !claims[c as usize].is_empty();
+        let w = winner[c as usize];
         let prev = prev_cluster[i];
-        let change = if !claimed {
+        let change = if w == NONE {
             if prev != NONE {
                 split_from.insert(prev);
             }
             "created"
-        } else if prev == NONE || old_name(prev) == id {
+        } else if prev == NONE || prev == w || old_name(prev) == id {
             continue;
-        } else if losers.contains(&(c, prev)) {
+        } else if lost(c, prev) {
             "merged"
         } else {
             split_from.insert(prev);
