@@ -1030,7 +1030,7 @@ fn assign_ids(
             *x
         })
         .collect();
-    let old_name = |c: u32| -> &str { &idx.cluster_names[c as usize] };
+    let old_name = |c: u32| -> &str { idx.cluster_names.get(c as usize) };
     let n_old_clusters = idx.cluster_names.len();
     let mut old_size = vec![0u64; n_old_clusters];
     for &c in &idx.cluster_of {
