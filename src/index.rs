@@ -556,7 +556,8 @@ fn unpack_dob(x: u64) -> Dob {
     }
 }
 
-/// Writes the whole index under a temporary directory in `run_dir`.
+/// Writes the whole index under a temporary directory in `run_dir`. The
+/// files are independent: they are encoded and written in parallel.
 pub fn write_index(run_dir: &Path, c: &IndexContents<'_>) -> Result<PendingIndex> {
     let tmp = tempfile::Builder::new()
         .prefix(".dinhdanh-index-")
@@ -564,114 +565,195 @@ pub fn write_index(run_dir: &Path, c: &IndexContents<'_>) -> Result<PendingIndex
         .map_err(|e| Error::io(run_dir, e))?;
     let dir = tmp.path();
     let s = c.store;
-    write_strings(
-        dir,
-        "record_id",
-        (0..s.len()).map(|i| s.record_id(crate::store::RecordId(i as u32))),
-    )?;
-    write_array(dir, "record_id.slots.u32", &c.slots.record_id.0)?;
-    write_array(dir, "row_fp.u64", c.row_fp)?;
-    write_array(dir, "name.u32", &s.name)?;
-    let dob: Vec<u64> = s.dob.iter().map(|&d| pack_dob(d)).collect();
-    write_array(dir, "dob.u64", &dob)?;
-    write_array(dir, "sex.u8", &s.sex)?;
-    let cid_value: Vec<u64> = s.cid.iter().map(|c| c.value).collect();
-    let cid_meta: Vec<u32> = s
-        .cid
-        .iter()
-        .map(|c| u32::from(c.kind) | u32::from(c.sex) << 8 | u32::from(c.birth_year) << 16)
-        .collect();
-    write_array(dir, "cid_value.u64", &cid_value)?;
-    write_array(dir, "cid_meta.u32", &cid_meta)?;
-    write_array(dir, "province.u16", &s.province)?;
-    write_array(dir, "unit.u8", &s.unit)?;
-    write_array(dir, "address.u32", &s.address)?;
-
-    let mut entries = Vec::with_capacity(s.names.entries.len() * ENTRY_WORDS);
-    for e in &s.names.entries {
-        let enc = ENCODINGS
-            .iter()
-            .position(|&x| x == e.encoding)
-            .expect("every encoding is listed") as u32;
-        entries.extend_from_slice(&[
-            e.canonical,
-            e.key,
-            e.phonetic,
-            e.family,
-            e.middle,
-            e.given,
-            e.family_key,
-            e.given_key,
-            e.family_group,
-            e.given_group,
-            e.given_phonetic,
-            e.first_word,
-            e.sorted_words,
-            enc,
-            u32::from(e.given_first),
-        ]);
-    }
-    write_array(dir, "name_entries.u32", &entries)?;
-    write_strings(dir, "name_tokens", s.names.tokens.iter().map(|t| &**t))?;
-    write_array(dir, "name_tokens.slots.u32", &c.slots.tokens.0)?;
-    write_strings(dir, "addresses", s.addresses.iter().map(|t| &**t))?;
-    write_array(dir, "addresses.slots.u32", &c.slots.addresses.0)?;
-    let mut tok = Vec::new();
-    let mut tok_ends = Vec::with_capacity(s.address_tokens.len());
-    for t in &s.address_tokens {
-        tok.extend_from_slice(t);
-        tok_ends.push(tok.len() as u64);
-    }
-    write_array(dir, "address_tokens.u32", &tok)?;
-    write_array(dir, "address_tokens.ends.u64", &tok_ends)?;
-    write_strings(dir, "address_words", s.address_words.iter().map(|t| &**t))?;
-    write_array(dir, "address_words.slots.u32", &c.slots.address_words.0)?;
-    for (i, e) in s.extras.iter().enumerate() {
-        write_array(dir, &format!("extra{i}.codes.u32"), &e.codes)?;
-        write_strings(
-            dir,
-            &format!("extra{i}.values"),
-            e.values.iter().map(|t| &**t),
-        )?;
-        write_array(
-            dir,
-            &format!("extra{i}.values.slots.u32"),
-            &c.slots.extras[i].0,
-        )?;
-        let has: Vec<u8> = e.numbers.iter().map(|n| u8::from(n.is_some())).collect();
-        let num: Vec<f64> = e.numbers.iter().map(|n| n.unwrap_or(0.0)).collect();
-        write_array(dir, &format!("extra{i}.has_number.u8"), &has)?;
-        write_array(dir, &format!("extra{i}.numbers.f64"), &num)?;
-    }
-    for (k, p) in c.postings.iter().enumerate() {
-        match p {
-            PostingsRef::Sorted(p) => {
-                write_array(dir, &format!("rule{k}.keys.u64"), &p.keys)?;
-                write_array(dir, &format!("rule{k}.records.u32"), &p.records)?;
-            }
-            PostingsRef::ByRecord { keys, records } => {
-                let sorted: Vec<u64> = records.iter().map(|&r| keys[r as usize]).collect();
-                write_array(dir, &format!("rule{k}.keys.u64"), &sorted)?;
-                write_array(dir, &format!("rule{k}.records.u32"), records)?;
-            }
+    let first_error: std::sync::Mutex<Option<Error>> = std::sync::Mutex::new(None);
+    let keep = |r: Result<()>| {
+        if let Err(e) = r {
+            let mut slot = first_error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            slot.get_or_insert(e);
         }
+    };
+    rayon::scope(|sc| {
+        // The store's record ids already are a string table.
+        sc.spawn(|_| {
+            keep(
+                write_bytes(dir, "record_id.bytes", s.id_bytes.as_bytes())
+                    .and_then(|()| write_array(dir, "record_id.ends.u64", &s.id_ends)),
+            )
+        });
+        sc.spawn(|_| keep(write_array(dir, "record_id.slots.u32", &c.slots.record_id.0)));
+        sc.spawn(|_| keep(write_array(dir, "row_fp.u64", c.row_fp)));
+        sc.spawn(|_| keep(write_array(dir, "name.u32", &s.name)));
+        sc.spawn(|_| {
+            let dob: Vec<u64> = s.dob.iter().map(|&d| pack_dob(d)).collect();
+            keep(write_array(dir, "dob.u64", &dob))
+        });
+        sc.spawn(|_| keep(write_array(dir, "sex.u8", &s.sex)));
+        sc.spawn(|_| {
+            let cid_value: Vec<u64> = s.cid.iter().map(|c| c.value).collect();
+            let cid_meta: Vec<u32> = s
+                .cid
+                .iter()
+                .map(|c| u32::from(c.kind) | u32::from(c.sex) << 8 | u32::from(c.birth_year) << 16)
+                .collect();
+            keep(
+                write_array(dir, "cid_value.u64", &cid_value)
+                    .and_then(|()| write_array(dir, "cid_meta.u32", &cid_meta)),
+            )
+        });
+        sc.spawn(|_| {
+            keep(
+                write_array(dir, "province.u16", &s.province)
+                    .and_then(|()| write_array(dir, "unit.u8", &s.unit))
+                    .and_then(|()| write_array(dir, "address.u32", &s.address)),
+            )
+        });
+        sc.spawn(|_| {
+            let mut entries = Vec::with_capacity(s.names.entries.len() * ENTRY_WORDS);
+            for e in &s.names.entries {
+                let enc = ENCODINGS
+                    .iter()
+                    .position(|&x| x == e.encoding)
+                    .expect("every encoding is listed") as u32;
+                entries.extend_from_slice(&[
+                    e.canonical,
+                    e.key,
+                    e.phonetic,
+                    e.family,
+                    e.middle,
+                    e.given,
+                    e.family_key,
+                    e.given_key,
+                    e.family_group,
+                    e.given_group,
+                    e.given_phonetic,
+                    e.first_word,
+                    e.sorted_words,
+                    enc,
+                    u32::from(e.given_first),
+                ]);
+            }
+            keep(write_array(dir, "name_entries.u32", &entries))
+        });
+        sc.spawn(|_| {
+            keep(
+                write_strings(dir, "name_tokens", s.names.tokens.iter().map(|t| &**t))
+                    .and_then(|()| {
+                        write_array(dir, "name_tokens.slots.u32", &c.slots.tokens.0)
+                    }),
+            )
+        });
+        sc.spawn(|_| {
+            keep(
+                write_strings(dir, "addresses", s.addresses.iter().map(|t| &**t)).and_then(
+                    |()| write_array(dir, "addresses.slots.u32", &c.slots.addresses.0),
+                ),
+            )
+        });
+        sc.spawn(|_| {
+            let mut tok = Vec::new();
+            let mut tok_ends = Vec::with_capacity(s.address_tokens.len());
+            for t in &s.address_tokens {
+                tok.extend_from_slice(t);
+                tok_ends.push(tok.len() as u64);
+            }
+            keep(
+                write_array(dir, "address_tokens.u32", &tok)
+                    .and_then(|()| write_array(dir, "address_tokens.ends.u64", &tok_ends))
+                    .and_then(|()| {
+                        write_strings(
+                            dir,
+                            "address_words",
+                            s.address_words.iter().map(|t| &**t),
+                        )
+                    })
+                    .and_then(|()| {
+                        write_array(dir, "address_words.slots.u32", &c.slots.address_words.0)
+                    }),
+            )
+        });
+        for (i, e) in s.extras.iter().enumerate() {
+            let keep = &keep;
+            sc.spawn(move |_| {
+                let has: Vec<u8> = e.numbers.iter().map(|n| u8::from(n.is_some())).collect();
+                let num: Vec<f64> = e.numbers.iter().map(|n| n.unwrap_or(0.0)).collect();
+                keep(
+                    write_array(dir, &format!("extra{i}.codes.u32"), &e.codes)
+                        .and_then(|()| {
+                            write_strings(
+                                dir,
+                                &format!("extra{i}.values"),
+                                e.values.iter().map(|t| &**t),
+                            )
+                        })
+                        .and_then(|()| {
+                            write_array(
+                                dir,
+                                &format!("extra{i}.values.slots.u32"),
+                                &c.slots.extras[i].0,
+                            )
+                        })
+                        .and_then(|()| write_array(dir, &format!("extra{i}.has_number.u8"), &has))
+                        .and_then(|()| write_array(dir, &format!("extra{i}.numbers.f64"), &num)),
+                )
+            });
+        }
+        for (k, p) in c.postings.iter().enumerate() {
+            let keep = &keep;
+            sc.spawn(move |_| {
+                keep(match p {
+                    PostingsRef::Sorted(p) => {
+                        write_array(dir, &format!("rule{k}.keys.u64"), &p.keys).and_then(|()| {
+                            write_array(dir, &format!("rule{k}.records.u32"), &p.records)
+                        })
+                    }
+                    PostingsRef::ByRecord { keys, records } => {
+                        let sorted: Vec<u64> =
+                            records.iter().map(|&r| keys[r as usize]).collect();
+                        write_array(dir, &format!("rule{k}.keys.u64"), &sorted).and_then(|()| {
+                            write_array(dir, &format!("rule{k}.records.u32"), records)
+                        })
+                    }
+                })
+            });
+        }
+        sc.spawn(|_| {
+            let pa: Vec<u32> = c.pairs.iter().map(|p| p.a.0).collect();
+            let pb: Vec<u32> = c.pairs.iter().map(|p| p.b.0).collect();
+            keep(
+                write_array(dir, "pairs.a.u32", &pa)
+                    .and_then(|()| write_array(dir, "pairs.b.u32", &pb)),
+            )
+        });
+        sc.spawn(|_| {
+            let pr: Vec<u8> = c.pairs.iter().map(|p| p.rule).collect();
+            let pp: Vec<u64> = c.pairs.iter().map(|p| p.pattern).collect();
+            let pw: Vec<f64> = c.pairs.iter().map(|p| p.weight).collect();
+            keep(
+                write_array(dir, "pairs.rule.u8", &pr)
+                    .and_then(|()| write_array(dir, "pairs.pattern.u64", &pp))
+                    .and_then(|()| write_array(dir, "pairs.weight.f64", &pw)),
+            )
+        });
+        sc.spawn(|_| {
+            keep(
+                write_array(dir, "cluster.u32", c.cluster_of).and_then(|()| {
+                    write_strings(
+                        dir,
+                        "cluster_names",
+                        c.cluster_names.iter().map(String::as_str),
+                    )
+                }),
+            )
+        });
+    });
+    if let Some(e) = first_error
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        return Err(e);
     }
-    let pa: Vec<u32> = c.pairs.iter().map(|p| p.a.0).collect();
-    write_array(dir, "pairs.a.u32", &pa)?;
-    let pb: Vec<u32> = c.pairs.iter().map(|p| p.b.0).collect();
-    write_array(dir, "pairs.b.u32", &pb)?;
-    let pr: Vec<u8> = c.pairs.iter().map(|p| p.rule).collect();
-    write_array(dir, "pairs.rule.u8", &pr)?;
-    let pp: Vec<u64> = c.pairs.iter().map(|p| p.pattern).collect();
-    write_array(dir, "pairs.pattern.u64", &pp)?;
-    let pw: Vec<f64> = c.pairs.iter().map(|p| p.weight).collect();
-    write_array(dir, "pairs.weight.f64", &pw)?;
-    write_array(dir, "cluster.u32", c.cluster_of)?;
-    write_strings(
-        dir,
-        "cluster_names",
-        c.cluster_names.iter().map(String::as_str),
-    )?;
     let manifest = Manifest {
         format: FORMAT_NAME.into(),
         version: FORMAT_VERSION,
