@@ -217,28 +217,22 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
     let mut batches = source.batches(&wanted, 64 * 1024)?;
     let mut next = batches.next();
     let mut row_no: u64 = 0;
+    let n_old = old.len();
+    let mut cursor = 0usize;
     while let Some(batch) = next {
         let batch = batch?;
         let columns: Vec<_> = (0..wanted.len())
             .map(|i| source.string_column(&batch, i))
             .collect::<Result<_>>()?;
-        // Per row: (fingerprint, previous record index or NONE); a null id is
-        // (0, NULL_ID) and reported in order below.
-        const NULL_ID: u32 = NONE - 1;
-        let (looked, following) = rayon::join(
-            || -> Vec<(u64, u32)> {
+        // Per row: the fingerprint, or None for a null or blank id (reported
+        // in row order below).
+        let (fps, following) = rayon::join(
+            || -> Vec<Option<u64>> {
                 (0..batch.num_rows())
                     .into_par_iter()
-                    .map_init(Vec::new, |extras, i| match raw_row(&columns, &pos, n_roles, i, extras) {
-                        None => (0, NULL_ID),
-                        Some(r) => {
-                            let fp = row_fingerprint(&r, extras);
-                            let prev = idx
-                                .slots
-                                .record_id
-                                .find(r.record_id, |c| old.record_id(RecordId(c)));
-                            (fp, prev.unwrap_or(NONE))
-                        }
+                    .map_init(Vec::new, |extras, i| {
+                        raw_row(&columns, &pos, n_roles, i, extras)
+                            .map(|r| row_fingerprint(&r, extras))
                     })
                     .collect()
             },
@@ -246,19 +240,32 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
         );
         next = following;
         let mut extras = Vec::with_capacity(n_extra);
-        for (i, &(fp, prev)) in looked.iter().enumerate() {
+        for (i, &fp) in fps.iter().enumerate() {
             row_no += 1;
-            if prev == NULL_ID {
+            let Some(fp) = fp else {
                 return Err(Error::data_at(
                     path,
                     Some(row_no),
                     Some(&cols.record_id),
                     "record_id is null or empty; every record needs an id",
                 ));
-            }
+            };
             let record_id = columns[0]
                 .get(i)
                 .expect("the id was checked in the parallel pass");
+            // A nightly snapshot mostly keeps the previous order: try the
+            // record after the last one matched before hashing the id.
+            let prev = if cursor < n_old && old.record_id(RecordId(cursor as u32)) == record_id {
+                cursor as u32
+            } else {
+                idx.slots
+                    .record_id
+                    .find(record_id, |c| old.record_id(RecordId(c)))
+                    .unwrap_or(NONE)
+            };
+            if prev != NONE {
+                cursor = prev as usize + 1;
+            }
             let at = s.plan.len() as u32;
             if at >= FRESH {
                 return Err(Error::data(path, "more than 2^31 records"));
@@ -857,19 +864,26 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         // The Parquet outputs and the index are independent: write them side by side.
         let (files, index) = rayon::join(
             || -> Result<Vec<AtomicFile>> {
-                Ok(vec![
-                    write_pairs(
-                        &opts.out,
-                        &store,
-                        &cmps,
-                        &scorer,
-                        &rules,
-                        &pairs,
-                        Mode::Dedupe,
-                    )?,
-                    write_named_clusters(&opts.out, &store, &ids, &clusters.size)?,
-                    write_changes(&opts.out, &ids.changes)?,
-                ])
+                let (pairs_file, rest) = rayon::join(
+                    || {
+                        write_pairs(
+                            &opts.out,
+                            &store,
+                            &cmps,
+                            &scorer,
+                            &rules,
+                            &pairs,
+                            Mode::Dedupe,
+                        )
+                    },
+                    || {
+                        rayon::join(
+                            || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
+                            || write_changes(&opts.out, &ids.changes),
+                        )
+                    },
+                );
+                Ok(vec![pairs_file?, rest.0?, rest.1?])
             },
             || {
                 // The new index: postings merged (previous entries of remaining
