@@ -42,16 +42,16 @@ use crate::index::{
     Postings, PostingsRef, RunIndex,
 };
 use crate::intern::NONE;
-use crate::normalize::fxhash::FxBuild;
+use crate::load::{Source, StringColumn};
 use crate::normalize::date::Date;
+use crate::normalize::fxhash::FxBuild;
 use crate::output::{prepare_dir, write_atomic, AtomicFile};
 use crate::pipeline::{
-    cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model,
-    timed, weight_of, write_pairs, Mode, ScoredPair, Scorer,
+    cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model, timed,
+    weight_of, write_pairs, Mode, ScoredPair, Scorer,
 };
 use crate::progress::Progress;
 use crate::report::parquet::ParquetOut;
-use crate::load::{Source, StringColumn};
 use crate::store::{RawRow, RecordId, RecordStore, Rejects, StoreBuilder};
 
 /// What to run.
