@@ -1,8 +1,8 @@
 //! The run index: what `dedupe` persists in `RUN/index/` so that `update` can
 //! match a new snapshot against the previous run without redoing it.
 //!
-//! Format v1 (documented file by file in ARCHITECTURE.md, "Run index, format
-//! v1"): a `manifest.json` and flat files of fixed-width little-endian arrays,
+//! Format v2 (documented file by file in ARCHITECTURE.md, "Run index, format
+//! v2"): a `manifest.json` and flat files of fixed-width little-endian arrays,
 //! one array per file, so each can be memory-mapped and read without parsing.
 //! Strings are stored as a `.bytes` file (UTF-8, end to end) plus a
 //! `.ends.u64` file (the end offset of each string). String dictionaries that

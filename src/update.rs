@@ -566,7 +566,7 @@ fn merged_store(
         address_tokens: std::mem::take(&mut store.address_tokens),
         address_words: std::mem::take(&mut store.address_words),
         extras,
-        // Per-record flag inputs are not in index format v1; update writes no flags.
+        // Per-record flag inputs are not in the index format; update writes no flags.
         name_repaired: Vec::new(),
         province_unknown: Vec::new(),
         rejects: fresh.rejects.clone(),
