@@ -840,17 +840,69 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     let st = progress.stage("cluster", None);
     let link_w = weight_of(config.model.threshold);
     let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
-    // The conflict-aware cut is not written by update (no flags.parquet yet).
-    let clusters = timed(&mut stages, "cluster", || {
-        Ok(cluster_pairs(&store, &pairs, link_w).clusters)
-    })?;
-    let ids = timed(&mut stages, "cluster ids", || {
-        Ok(assign_ids(&store, &clusters.representative, &snap, &idx))
-    })?;
+    prepare_dir(&opts.out)?;
+    // The clustering is one sequential union-find; `pairs.parquet`, the merged
+    // postings and the record-id table do not depend on it, so they are built
+    // on the other thread meanwhile (their time is the "beside cluster" stage).
+    let ((clusters, ids, cluster_secs), (pairs_file, new_postings, id_slots, beside_secs)) =
+        rayon::join(
+            || {
+                let t = Instant::now();
+                // The conflict-aware cut is not written by update (no flags.parquet yet).
+                let clusters = cluster_pairs(&store, &pairs, link_w).clusters;
+                let t1 = t.elapsed().as_secs_f64();
+                let ids = assign_ids(&store, &clusters.representative, &snap, &idx);
+                (clusters, ids, (t1, t.elapsed().as_secs_f64() - t1))
+            },
+            || {
+                let t = Instant::now();
+                let ((pairs_file, new_postings), id_slots) = rayon::join(
+                    || {
+                        rayon::join(
+                            || {
+                                write_pairs(
+                                    &opts.out,
+                                    &store,
+                                    &cmps,
+                                    &scorer,
+                                    &rules,
+                                    &pairs,
+                                    Mode::Dedupe,
+                                )
+                            },
+                            || {
+                                // Previous entries of remaining records, then the
+                                // normalized rows', per key.
+                                idx.postings
+                                    .par_iter()
+                                    .zip(&fresh_keys_per_rule)
+                                    .map(|(post, fresh)| merge_postings(post, &old_to_new, fresh))
+                                    .collect::<Vec<Postings>>()
+                            },
+                        )
+                    },
+                    || record_id_slots(&store),
+                );
+                (
+                    pairs_file,
+                    new_postings,
+                    id_slots,
+                    t.elapsed().as_secs_f64(),
+                )
+            },
+        );
+    stages.push(("cluster".into(), cluster_secs.0));
+    stages.push(("cluster ids".into(), cluster_secs.1));
+    stages.push((
+        "pairs.parquet, postings (beside cluster)".into(),
+        beside_secs,
+    ));
+    let pairs_file = pairs_file?;
     st.finish(&format!("{} clusters", ids.names.len()));
 
     let st = progress.stage("write", None);
-    let idx_slots = std::mem::take(&mut idx.slots);
+    let mut slots = std::mem::take(&mut idx.slots);
+    slots.record_id = id_slots;
     let n_clusters = ids.names.len() as u64;
     let multi = clusters
         .representative
@@ -860,44 +912,18 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         .count() as u64;
     let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
     let (files, index) = timed(&mut stages, "write", || {
-        prepare_dir(&opts.out)?;
         // The Parquet outputs and the index are independent: write them side by side.
         let (files, index) = rayon::join(
             || -> Result<Vec<AtomicFile>> {
-                let (pairs_file, rest) = rayon::join(
-                    || {
-                        write_pairs(
-                            &opts.out,
-                            &store,
-                            &cmps,
-                            &scorer,
-                            &rules,
-                            &pairs,
-                            Mode::Dedupe,
-                        )
-                    },
-                    || {
-                        rayon::join(
-                            || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
-                            || write_changes(&opts.out, &ids.changes),
-                        )
-                    },
+                let (clusters_file, changes_file) = rayon::join(
+                    || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
+                    || write_changes(&opts.out, &ids.changes),
                 );
-                Ok(vec![pairs_file?, rest.0?, rest.1?])
+                Ok(vec![clusters_file?, changes_file?])
             },
             || {
-                // The new index: postings merged (previous entries of remaining
-                // records, then the normalized rows', per key).
-                let new_postings: Vec<Postings> = idx
-                    .postings
-                    .par_iter()
-                    .zip(&fresh_keys_per_rule)
-                    .map(|(post, fresh)| merge_postings(post, &old_to_new, fresh))
-                    .collect();
                 let refs: Vec<PostingsRef<'_>> =
                     new_postings.iter().map(PostingsRef::Sorted).collect();
-                let mut slots = idx_slots;
-                slots.record_id = record_id_slots(&store);
                 write_index(
                     &opts.out,
                     &IndexContents {
@@ -947,6 +973,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         peak_rss_bytes: peak_rss_bytes(),
         threads: rayon::current_num_threads(),
     };
+    pairs_file.commit()?;
     for f in files {
         f.commit()?;
     }
