@@ -62,24 +62,26 @@ print(f"{n} rows -> {edited.num_rows + added.num_rows} rows", file=sys.stderr)
 PY
 fi
 
-timed() { # name, then the command: prints wall seconds and peak RSS MiB
+timed() { # the command: prints wall seconds, peak RSS MiB and user+system CPU seconds
+  # (CPU time is the figure to compare on a shared machine: it barely moves with load)
   local log; log=$(mktemp)
   /usr/bin/time -v "$@" >/dev/null 2>"$log" || { cat "$log" >&2; exit 1; }
   local wall rss
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" \
     | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
   rss=$(awk -F': ' '/Maximum resident set size/ {print int($2/1024)}' "$log")
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.2f", s}' "$log")
   rm -f "$log"
-  echo "$wall $rss"
+  echo "$wall $rss $cpu"
 }
 
 prev=bench-data/upd-prev-$records
 upd=bench-data/upd-new-$records
 full=bench-data/upd-full-$records
 rm -rf "$prev" "$upd" "$full"
-read -r w1 r1 < <(timed "$bin" --quiet --threads "$threads" dedupe "$data/records.parquet" --out "$prev")
-read -r w2 r2 < <(timed "$bin" --quiet --threads "$threads" update --previous "$prev" --model "$prev/model.json" "$new" --out "$upd")
-read -r w3 r3 < <(timed "$bin" --quiet --threads "$threads" dedupe --model "$prev/model.json" "$new" --out "$full")
+read -r w1 r1 c1 < <(timed "$bin" --quiet --threads "$threads" dedupe "$data/records.parquet" --out "$prev")
+read -r w2 r2 c2 < <(timed "$bin" --quiet --threads "$threads" update --previous "$prev" --model "$prev/model.json" "$new" --out "$upd")
+read -r w3 r3 c3 < <(timed "$bin" --quiet --threads "$threads" dedupe --model "$prev/model.json" "$new" --out "$full")
 same=$(python3 - "$upd/clusters.parquet" "$full/clusters.parquet" <<'PY'
 import sys, pyarrow.parquet as pq
 def part(p):
@@ -96,10 +98,12 @@ import json,sys; s=json.load(open(sys.argv[1]))
 print(s['added'], s['changed'], s['deleted'], s['candidate_pairs'])" "$upd/summary.json")
 read -r added changed deleted scored <<<"$counts"
 ratio=$(python3 -c "print(f'{$w2/$w3*100:.1f}')")
+cpu_ratio=$(python3 -c "print(f'{$c2/$c3*100:.1f}')")
 results=scripts/results-update.tsv
-[ -f "$results" ] || printf 'date\trecords\tthreads\tdedupe_s\tdedupe_mib\tupdate_s\tupdate_mib\tfull_model_s\tfull_model_mib\tupdate_pct_of_full\tadded\tchanged\tdeleted\tpairs_scored\tsame_partition\n' >"$results"
-row=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$(date +%F)" "$records" "$threads" \
-  "$w1" "$r1" "$w2" "$r2" "$w3" "$r3" "$ratio" "$added" "$changed" "$deleted" "$scored" "$same")
+[ -f "$results" ] || printf 'date\trecords\tthreads\tdedupe_s\tdedupe_mib\tupdate_s\tupdate_mib\tfull_model_s\tfull_model_mib\tupdate_pct_of_full\tadded\tchanged\tdeleted\tpairs_scored\tsame_partition\tdedupe_cpu_s\tupdate_cpu_s\tfull_model_cpu_s\tupdate_cpu_pct_of_full\n' >"$results"
+row=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$(date +%F)" "$records" "$threads" \
+  "$w1" "$r1" "$w2" "$r2" "$w3" "$r3" "$ratio" "$added" "$changed" "$deleted" "$scored" "$same" \
+  "$c1" "$c2" "$c3" "$cpu_ratio")
 echo "$row" >>"$results"
 head -1 "$results"
 echo "$row"

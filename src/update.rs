@@ -42,15 +42,17 @@ use crate::index::{
     Postings, PostingsRef, RunIndex,
 };
 use crate::intern::NONE;
+use crate::load::{Source, StringColumn};
 use crate::normalize::date::Date;
+use crate::normalize::fxhash::FxBuild;
 use crate::output::{prepare_dir, write_atomic, AtomicFile};
 use crate::pipeline::{
-    cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model, read_rows,
-    timed, weight_of, write_pairs, Mode, ScoredPair, Scorer,
+    cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model, timed,
+    weight_of, write_pairs, Mode, ScoredPair, Scorer,
 };
 use crate::progress::Progress;
 use crate::report::parquet::ParquetOut;
-use crate::store::{RecordId, RecordStore, Rejects, StoreBuilder};
+use crate::store::{RawRow, RecordId, RecordStore, Rejects, StoreBuilder};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -132,8 +134,55 @@ struct Snapshot {
     changed: u64,
 }
 
+/// Reads the snapshot batch by batch. The per-row work that every row needs
+/// (fingerprint, lookup of the record id in the previous index) runs over a
+/// batch in parallel, while the next batch is decoded; only added and changed
+/// rows go on to the sequential part (duplicate check, normalization input).
+/// The column checks and error messages are `pipeline::read_rows`'s.
 fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> Result<Snapshot> {
     let old = &idx.store;
+    let cols = &config.columns;
+    let roles = cols.roles();
+    let mut wanted: Vec<&str> = roles.iter().map(|&(_, c)| c).collect();
+    for e in &config.extra {
+        wanted.push(&e.column);
+    }
+    let source = Source::open(path)?;
+    for (role, col) in roles
+        .iter()
+        .copied()
+        .chain(config.extra.iter().map(|e| ("extra", e.column.as_str())))
+    {
+        if !source.has_column(col) {
+            return Err(Error::data_at(
+                path,
+                None,
+                Some(col),
+                format!(
+                    "missing column for role {role}; columns present: {}. Set [columns] {role} \
+                     in the config to the right column, or to \"\" if the register has none",
+                    source.columns().join(", ")
+                ),
+            ));
+        }
+        source.require_string(col)?;
+    }
+    // Position of each role's column in `wanted` (None: role not configured).
+    let role_pos = |role: &str| roles.iter().position(|&(r, _)| r == role);
+    let pos = [
+        role_pos("full_name"),
+        role_pos("family_name"),
+        role_pos("middle_name"),
+        role_pos("given_name"),
+        role_pos("date_of_birth"),
+        role_pos("sex"),
+        role_pos("citizen_id"),
+        role_pos("province"),
+        role_pos("address"),
+    ];
+    let n_roles = roles.len();
+    let n_extra = config.extra.len();
+
     let mut builder = StoreBuilder::new(config, present_roles(config), as_of);
     let src = builder.add_source(
         &path
@@ -151,56 +200,135 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
         added: 0,
         changed: 0,
     };
+    if let Some(n) = source.num_rows() {
+        s.fp.reserve(n as usize);
+        s.plan.reserve(n as usize);
+        s.id_ends.reserve(n as usize);
+    }
     let mut added_ids: HashSet<Box<str>> = HashSet::new();
     let duplicate = |row_no| {
         Error::data_at(
             path,
             Some(row_no),
-            Some(&config.columns.record_id),
+            Some(&cols.record_id),
             "duplicate record_id (the same id appears on an earlier row)",
         )
     };
-    let rows = read_rows(config, path, |row_no, row, extras| {
-        let fp = row_fingerprint(row, extras);
-        let i = s.plan.len() as u32;
-        if i >= FRESH {
-            return Err(Error::data(path, "more than 2^31 records"));
-        }
-        s.id_bytes.push_str(row.record_id);
-        s.id_ends.push(s.id_bytes.len() as u64);
-        s.fp.push(fp);
-        let prev = idx
-            .slots
-            .record_id
-            .find(row.record_id, |c| old.record_id(RecordId(c)));
-        match prev {
-            Some(j) => {
-                if s.old_to_row[j as usize] != NONE {
+    let mut batches = source.batches(&wanted, 64 * 1024)?;
+    let mut next = batches.next();
+    let mut row_no: u64 = 0;
+    let n_old = old.len();
+    let mut cursor = 0usize;
+    while let Some(batch) = next {
+        let batch = batch?;
+        let columns: Vec<_> = (0..wanted.len())
+            .map(|i| source.string_column(&batch, i))
+            .collect::<Result<_>>()?;
+        // Per row: the fingerprint, or None for a null or blank id (reported
+        // in row order below).
+        let (fps, following) = rayon::join(
+            || -> Vec<Option<u64>> {
+                (0..batch.num_rows())
+                    .into_par_iter()
+                    .map_init(Vec::new, |extras, i| {
+                        raw_row(&columns, &pos, n_roles, i, extras)
+                            .map(|r| row_fingerprint(&r, extras))
+                    })
+                    .collect()
+            },
+            || batches.next(),
+        );
+        next = following;
+        let mut extras = Vec::with_capacity(n_extra);
+        for (i, &fp) in fps.iter().enumerate() {
+            row_no += 1;
+            let Some(fp) = fp else {
+                return Err(Error::data_at(
+                    path,
+                    Some(row_no),
+                    Some(&cols.record_id),
+                    "record_id is null or empty; every record needs an id",
+                ));
+            };
+            let record_id = columns[0]
+                .get(i)
+                .expect("the id was checked in the parallel pass");
+            // A nightly snapshot mostly keeps the previous order: try the
+            // record after the last one matched before hashing the id.
+            let prev = if cursor < n_old && old.record_id(RecordId(cursor as u32)) == record_id {
+                cursor as u32
+            } else {
+                idx.slots
+                    .record_id
+                    .find(record_id, |c| old.record_id(RecordId(c)))
+                    .unwrap_or(NONE)
+            };
+            if prev != NONE {
+                cursor = prev as usize + 1;
+            }
+            let at = s.plan.len() as u32;
+            if at >= FRESH {
+                return Err(Error::data(path, "more than 2^31 records"));
+            }
+            s.id_bytes.push_str(record_id);
+            s.id_ends.push(s.id_bytes.len() as u64);
+            s.fp.push(fp);
+            if prev != NONE {
+                if s.old_to_row[prev as usize] != NONE {
                     return Err(duplicate(row_no));
                 }
-                s.old_to_row[j as usize] = i;
-                if idx.row_fp[j as usize] == fp {
-                    s.plan.push(j);
-                    return Ok(());
+                s.old_to_row[prev as usize] = at;
+                if idx.row_fp[prev as usize] == fp {
+                    s.plan.push(prev);
+                    continue;
                 }
                 s.changed += 1;
-            }
-            None => {
-                if !added_ids.insert(row.record_id.into()) {
+            } else {
+                if !added_ids.insert(record_id.into()) {
                     return Err(duplicate(row_no));
                 }
                 s.added += 1;
             }
+            // Only added and changed rows are taken apart again, for normalization.
+            let r = raw_row(&columns, &pos, n_roles, i, &mut extras)
+                .expect("the id was checked in the parallel pass");
+            s.plan.push(FRESH | builder.len() as u32);
+            builder.push(src, &r, &extras);
         }
-        s.plan.push(FRESH | builder.len() as u32);
-        builder.push(src, row, extras);
-        Ok(())
-    })?;
-    if rows == 0 {
+    }
+    if row_no == 0 {
         return Err(Error::data(path, "the input has no records"));
     }
     s.fresh = builder.finish();
     Ok(s)
+}
+
+/// Row `i` of a batch (`columns` as `read_snapshot` requests them: the roles
+/// of `Columns::roles`, then the extras, which are left in `extras`); None when
+/// the record id is null or blank.
+fn raw_row<'a>(
+    columns: &[StringColumn<'a>],
+    pos: &[Option<usize>; 9],
+    n_roles: usize,
+    i: usize,
+    extras: &mut Vec<Option<&'a str>>,
+) -> Option<RawRow<'a>> {
+    let record_id = columns[0].get(i).filter(|s| !s.trim().is_empty())?;
+    let get = |p: Option<usize>| p.and_then(|p| columns[p].get(i));
+    extras.clear();
+    extras.extend(columns[n_roles..].iter().map(|c| c.get(i)));
+    Some(RawRow {
+        record_id,
+        full_name: get(pos[0]),
+        family_name: get(pos[1]),
+        middle_name: get(pos[2]),
+        given_name: get(pos[3]),
+        date_of_birth: get(pos[4]),
+        sex: get(pos[5]),
+        citizen_id: get(pos[6]),
+        province: get(pos[7]),
+        address: get(pos[8]),
+    })
 }
 
 /// Maps the normalized rows' dictionary codes into the previous store's
@@ -438,7 +566,7 @@ fn merged_store(
         address_tokens: std::mem::take(&mut store.address_tokens),
         address_words: std::mem::take(&mut store.address_words),
         extras,
-        // Per-record flag inputs are not in index format v1; update writes no flags.
+        // Per-record flag inputs are not in the index format; update writes no flags.
         name_repaired: Vec::new(),
         province_unknown: Vec::new(),
         rejects: fresh.rejects.clone(),
@@ -712,17 +840,69 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     let st = progress.stage("cluster", None);
     let link_w = weight_of(config.model.threshold);
     let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
-    // The conflict-aware cut is not written by update (no flags.parquet yet).
-    let clusters = timed(&mut stages, "cluster", || {
-        Ok(cluster_pairs(&store, &pairs, link_w).clusters)
-    })?;
-    let ids = timed(&mut stages, "cluster ids", || {
-        Ok(assign_ids(&store, &clusters.representative, &snap, &idx))
-    })?;
+    prepare_dir(&opts.out)?;
+    // The clustering is one sequential union-find; `pairs.parquet`, the merged
+    // postings and the record-id table do not depend on it, so they are built
+    // on the other thread meanwhile (their time is the "beside cluster" stage).
+    let ((clusters, ids, cluster_secs), (pairs_file, new_postings, id_slots, beside_secs)) =
+        rayon::join(
+            || {
+                let t = Instant::now();
+                // The conflict-aware cut is not written by update (no flags.parquet yet).
+                let clusters = cluster_pairs(&store, &pairs, link_w).clusters;
+                let t1 = t.elapsed().as_secs_f64();
+                let ids = assign_ids(&store, &clusters.representative, &snap, &idx);
+                (clusters, ids, (t1, t.elapsed().as_secs_f64() - t1))
+            },
+            || {
+                let t = Instant::now();
+                let ((pairs_file, new_postings), id_slots) = rayon::join(
+                    || {
+                        rayon::join(
+                            || {
+                                write_pairs(
+                                    &opts.out,
+                                    &store,
+                                    &cmps,
+                                    &scorer,
+                                    &rules,
+                                    &pairs,
+                                    Mode::Dedupe,
+                                )
+                            },
+                            || {
+                                // Previous entries of remaining records, then the
+                                // normalized rows', per key.
+                                idx.postings
+                                    .par_iter()
+                                    .zip(&fresh_keys_per_rule)
+                                    .map(|(post, fresh)| merge_postings(post, &old_to_new, fresh))
+                                    .collect::<Vec<Postings>>()
+                            },
+                        )
+                    },
+                    || record_id_slots(&store),
+                );
+                (
+                    pairs_file,
+                    new_postings,
+                    id_slots,
+                    t.elapsed().as_secs_f64(),
+                )
+            },
+        );
+    stages.push(("cluster".into(), cluster_secs.0));
+    stages.push(("cluster ids".into(), cluster_secs.1));
+    stages.push((
+        "pairs.parquet, postings (beside cluster)".into(),
+        beside_secs,
+    ));
+    let pairs_file = pairs_file?;
     st.finish(&format!("{} clusters", ids.names.len()));
 
     let st = progress.stage("write", None);
-    let idx_slots = std::mem::take(&mut idx.slots);
+    let mut slots = std::mem::take(&mut idx.slots);
+    slots.record_id = id_slots;
     let n_clusters = ids.names.len() as u64;
     let multi = clusters
         .representative
@@ -732,37 +912,18 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         .count() as u64;
     let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
     let (files, index) = timed(&mut stages, "write", || {
-        prepare_dir(&opts.out)?;
         // The Parquet outputs and the index are independent: write them side by side.
         let (files, index) = rayon::join(
             || -> Result<Vec<AtomicFile>> {
-                Ok(vec![
-                    write_pairs(
-                        &opts.out,
-                        &store,
-                        &cmps,
-                        &scorer,
-                        &rules,
-                        &pairs,
-                        Mode::Dedupe,
-                    )?,
-                    write_named_clusters(&opts.out, &store, &ids, &clusters.size)?,
-                    write_changes(&opts.out, &ids.changes)?,
-                ])
+                let (clusters_file, changes_file) = rayon::join(
+                    || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
+                    || write_changes(&opts.out, &ids.changes),
+                );
+                Ok(vec![clusters_file?, changes_file?])
             },
             || {
-                // The new index: postings merged (previous entries of remaining
-                // records, then the normalized rows', per key).
-                let new_postings: Vec<Postings> = idx
-                    .postings
-                    .par_iter()
-                    .zip(&fresh_keys_per_rule)
-                    .map(|(post, fresh)| merge_postings(post, &old_to_new, fresh))
-                    .collect();
                 let refs: Vec<PostingsRef<'_>> =
                     new_postings.iter().map(PostingsRef::Sorted).collect();
-                let mut slots = idx_slots;
-                slots.record_id = record_id_slots(&store);
                 write_index(
                     &opts.out,
                     &IndexContents {
@@ -812,6 +973,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         peak_rss_bytes: peak_rss_bytes(),
         threads: rayon::current_num_threads(),
     };
+    pairs_file.commit()?;
     for f in files {
         f.commit()?;
     }
@@ -909,7 +1071,7 @@ fn assign_ids(
             *x
         })
         .collect();
-    let old_name = |c: u32| -> &str { &idx.cluster_names[c as usize] };
+    let old_name = |c: u32| -> &str { idx.cluster_names.get(c as usize) };
     let n_old_clusters = idx.cluster_names.len();
     let mut old_size = vec![0u64; n_old_clusters];
     for &c in &idx.cluster_of {
@@ -935,36 +1097,57 @@ fn assign_ids(
             anchor[c] = Some(cand);
         }
     }
-    let mut claims: Vec<Vec<u32>> = vec![Vec::new(); reps.len()];
-    for (c, a) in anchor.iter().enumerate() {
+    // The winning claimant of each new cluster (NONE: unclaimed). A
+    // previous cluster x with an anchor in new cluster c lost (`merged`)
+    // when winner[c] != x.
+    let claim_order = |x: u32, y: u32| {
+        old_size[y as usize]
+            .cmp(&old_size[x as usize])
+            .then(old_name(x).cmp(old_name(y)))
+    };
+    let mut winner = vec![NONE; reps.len()];
+    let mut n_claims = 0u64;
+    for (x, a) in anchor.iter().enumerate() {
         if let Some((_, _, row)) = a {
-            claims[cluster_of[*row as usize] as usize].push(c as u32);
-        }
-    }
-    let mut names: Vec<Option<String>> = vec![None; reps.len()];
-    let mut used: HashSet<&str> = idx.cluster_names.iter().map(|s| &**s).collect();
-    let mut counts = ClusterChanges::default();
-    let mut losers: HashSet<(u32, u32)> = HashSet::new();
-    for (c, cl) in claims.iter().enumerate() {
-        if let Some(&w) = cl.iter().min_by(|&&x, &&y| {
-            old_size[y as usize]
-                .cmp(&old_size[x as usize])
-                .then(old_name(x).cmp(old_name(y)))
-        }) {
-            names[c] = Some(old_name(w).to_owned());
-            for &x in cl {
-                if x != w {
-                    losers.insert((c as u32, x));
-                    counts.merged += 1;
-                }
+            n_claims += 1;
+            let w = &mut winner[cluster_of[*row as usize] as usize];
+            if *w == NONE || claim_order(x as u32, *w).is_lt() {
+                *w = x as u32;
             }
         }
     }
+    let lost = |c: u32, x: u32| -> bool {
+        winner[c as usize] != x
+            && anchor[x as usize].is_some_and(|(_, _, row)| cluster_of[row as usize] == c)
+    };
+    let mut counts = ClusterChanges {
+        merged: n_claims - winner.iter().filter(|&&w| w != NONE).count() as u64,
+        ..ClusterChanges::default()
+    };
+    let mut names: Vec<Option<String>> = winner
+        .iter()
+        .map(|&w| (w != NONE).then(|| old_name(w).to_owned()))
+        .collect();
     let mut unclaimed: Vec<(&str, usize)> = (0..reps.len())
         .filter(|&c| names[c].is_none())
         .map(|c| (store.record_id(RecordId(reps[c])), c))
         .collect();
     unclaimed.sort_unstable();
+    // The previous ids a new name could collide with: an unclaimed base or
+    // base~k (its stem before the last '~' is the base). Only these are
+    // collected, not all previous ids.
+    let bases: HashSet<&str, FxBuild> = unclaimed.iter().map(|&(b, _)| b).collect();
+    let used: HashSet<&str, FxBuild> = if bases.is_empty() {
+        HashSet::default()
+    } else {
+        (0..n_old_clusters as u32)
+            .map(old_name)
+            .filter(|name| {
+                let stem = name.rsplit_once('~').map_or(*name, |(s, _)| s);
+                bases.contains(name) || bases.contains(stem)
+            })
+            .collect()
+    };
     let mut fresh_names: HashSet<String> = HashSet::new();
     for (base, c) in unclaimed {
         let mut name = base.to_owned();
@@ -977,7 +1160,6 @@ fn assign_ids(
         names[c] = Some(name);
         counts.created += 1;
     }
-    used.clear();
     let names: Vec<String> = names
         .into_iter()
         .map(|n| n.expect("every cluster was named above"))
@@ -986,16 +1168,16 @@ fn assign_ids(
     let mut split_from: HashSet<u32> = HashSet::new();
     for (i, &c) in cluster_of.iter().enumerate() {
         let id = &names[c as usize];
-        let claimed = !claims[c as usize].is_empty();
+        let w = winner[c as usize];
         let prev = prev_cluster[i];
-        let change = if !claimed {
+        let change = if w == NONE {
             if prev != NONE {
                 split_from.insert(prev);
             }
             "created"
-        } else if prev == NONE || old_name(prev) == id {
+        } else if prev == NONE || prev == w || old_name(prev) == id {
             continue;
-        } else if losers.contains(&(c, prev)) {
+        } else if lost(c, prev) {
             "merged"
         } else {
             split_from.insert(prev);

@@ -15,7 +15,7 @@
 
 pub mod citizen_id;
 pub mod date;
-mod fxhash;
+pub(crate) mod fxhash;
 pub mod name;
 pub mod phonetic;
 pub mod province;
