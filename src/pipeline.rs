@@ -159,25 +159,9 @@ pub(crate) fn load_store_fp(
 
 /// Reads every row of one input: checks that each configured column exists
 /// and holds strings and that every row has a record_id, then calls
-/// `f(row_number, row, extra_values)` (row numbers 1-based). Returns the
-/// number of rows.
-pub(crate) fn read_rows(
-    config: &Config,
-    path: &Path,
-    mut f: impl FnMut(u64, &RawRow<'_>, &[Option<&str>]) -> Result<()>,
-) -> Result<u64> {
-    let stride = config.extra.len();
-    read_batches(config, path, |first, rows, extras| {
-        for (i, row) in rows.iter().enumerate() {
-            f(first + i as u64, row, &extras[i * stride..(i + 1) * stride])?;
-        }
-        Ok(())
-    })
-}
-
-/// As [`read_rows`], a batch at a time: `f(first_row_number, rows, extras)`
-/// where `extras` holds the extra fields' values row by row
-/// (`config.extra.len()` per row).
+/// `f(first_row_number, rows, extras)` per batch (row numbers 1-based), where
+/// `extras` holds the extra fields' values row by row (`config.extra.len()`
+/// per row). Returns the number of rows.
 pub(crate) fn read_batches(
     config: &Config,
     path: &Path,

@@ -138,7 +138,7 @@ struct Snapshot {
 /// (fingerprint, lookup of the record id in the previous index) runs over a
 /// batch in parallel, while the next batch is decoded; only added and changed
 /// rows go on to the sequential part (duplicate check, normalization input).
-/// The column checks and error messages are `pipeline::read_rows`'s.
+/// The column checks and error messages are `pipeline::read_batches`'s.
 fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> Result<Snapshot> {
     let old = &idx.store;
     let cols = &config.columns;
