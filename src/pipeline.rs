@@ -157,18 +157,17 @@ pub(crate) fn load_store_fp(
     Ok(store)
 }
 
-/// Reads every row of one input: checks that each configured column exists
-/// and holds strings and that every row has a record_id, then calls
-/// `f(first_row_number, rows, extras)` per batch (row numbers 1-based), where
-/// `extras` holds the extra fields' values row by row (`config.extra.len()`
-/// per row). Returns the number of rows.
-pub(crate) fn read_batches(
-    config: &Config,
+/// Configured roles: (role, input column).
+pub(crate) type Roles<'c> = Vec<(&'static str, &'c str)>;
+
+/// Opens one input and checks that every configured column exists and holds
+/// strings. Returns the source, the configured roles (role, column) and the
+/// columns to read: the roles' in order, then the extra fields'.
+pub(crate) fn open_input<'c>(
+    config: &'c Config,
     path: &Path,
-    mut f: impl FnMut(u64, &[RawRow<'_>], &[Option<&str>]) -> Result<()>,
-) -> Result<u64> {
-    let cols = &config.columns;
-    let roles = cols.roles();
+) -> Result<(Source, Roles<'c>, Vec<&'c str>)> {
+    let roles = config.columns.roles();
     let mut wanted: Vec<&str> = roles.iter().map(|&(_, c)| c).collect();
     for e in &config.extra {
         wanted.push(&e.column);
@@ -193,6 +192,21 @@ pub(crate) fn read_batches(
         }
         source.require_string(col)?;
     }
+    Ok((source, roles, wanted))
+}
+
+/// Reads every row of one input: checks that each configured column exists
+/// and holds strings and that every row has a record_id, then calls
+/// `f(first_row_number, rows, extras)` per batch (row numbers 1-based), where
+/// `extras` holds the extra fields' values row by row (`config.extra.len()`
+/// per row). Returns the number of rows.
+pub(crate) fn read_batches(
+    config: &Config,
+    path: &Path,
+    mut f: impl FnMut(u64, &[RawRow<'_>], &[Option<&str>]) -> Result<()>,
+) -> Result<u64> {
+    let cols = &config.columns;
+    let (source, roles, wanted) = open_input(config, path)?;
     let index_of = |role: &str| roles.iter().position(|&(r, _)| r == role);
     let [id, full, family, middle, given, dob, sex, cid, province, address] = [
         "record_id",

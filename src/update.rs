@@ -42,7 +42,7 @@ use crate::index::{
     Postings, PostingsRef, RunIndex,
 };
 use crate::intern::NONE;
-use crate::load::{Source, StringColumn};
+use crate::load::StringColumn;
 use crate::normalize::date::Date;
 use crate::normalize::fxhash::FxBuild;
 use crate::output::{prepare_dir, write_atomic, AtomicFile};
@@ -138,35 +138,11 @@ struct Snapshot {
 /// (fingerprint, lookup of the record id in the previous index) runs over a
 /// batch in parallel, while the next batch is decoded; only added and changed
 /// rows go on to the sequential part (duplicate check, normalization input).
-/// The column checks and error messages are `pipeline::read_batches`'s.
+/// The column checks are `pipeline::open_input`'s, as for `dedupe`.
 fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> Result<Snapshot> {
     let old = &idx.store;
     let cols = &config.columns;
-    let roles = cols.roles();
-    let mut wanted: Vec<&str> = roles.iter().map(|&(_, c)| c).collect();
-    for e in &config.extra {
-        wanted.push(&e.column);
-    }
-    let source = Source::open(path)?;
-    for (role, col) in roles
-        .iter()
-        .copied()
-        .chain(config.extra.iter().map(|e| ("extra", e.column.as_str())))
-    {
-        if !source.has_column(col) {
-            return Err(Error::data_at(
-                path,
-                None,
-                Some(col),
-                format!(
-                    "missing column for role {role}; columns present: {}. Set [columns] {role} \
-                     in the config to the right column, or to \"\" if the register has none",
-                    source.columns().join(", ")
-                ),
-            ));
-        }
-        source.require_string(col)?;
-    }
+    let (source, roles, wanted) = crate::pipeline::open_input(config, path)?;
     // Position of each role's column in `wanted` (None: role not configured).
     let role_pos = |role: &str| roles.iter().position(|&(r, _)| r == role);
     let pos = [
