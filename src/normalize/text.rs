@@ -452,6 +452,24 @@ fn words_clean(s: &str) -> bool {
 // repair
 // ---------------------------------------------------------------------------
 
+/// `input` in NFC, and the encoding to report if no legacy reading applies:
+/// Windows-1258 when it arrived with combining tones on precomposed bases.
+fn nfc_and_encoding(input: &str) -> (Cow<'_, str>, Encoding) {
+    if is_nfc_quick(input.chars()) == IsNormalized::Yes {
+        return (Cow::Borrowed(input), Encoding::Unicode);
+    }
+    // Windows-1258 keeps base letters precomposed (â ê ô ơ ư ă and some
+    // toned Latin-1 letters) and sends tones as combining marks; fully
+    // decomposed NFD (macOS) decomposes the base letters too.
+    let cp1258 = input.chars().any(is_combining_tone) && !is_nfd(input);
+    let enc = if cp1258 {
+        Encoding::Cp1258
+    } else {
+        Encoding::Unicode
+    };
+    (Cow::Owned(input.nfc().collect()), enc)
+}
+
 /// Detects a legacy encoding and converts to NFC Unicode. Genuine Unicode
 /// Vietnamese is returned unchanged (apart from NFC and Đ look-alikes).
 ///
@@ -476,21 +494,7 @@ pub fn repair(input: &str) -> Repaired {
         return unicode(input.to_owned(), Encoding::Unicode);
     }
 
-    let (text, fallback): (Cow<str>, Encoding) = if is_nfc_quick(input.chars()) == IsNormalized::Yes
-    {
-        (Cow::Borrowed(input), Encoding::Unicode)
-    } else {
-        // Windows-1258 keeps base letters precomposed (â ê ô ơ ư ă and
-        // some toned Latin-1 letters) and sends tones as combining marks;
-        // fully decomposed NFD (macOS) decomposes the base letters too.
-        let cp1258 = input.chars().any(is_combining_tone) && !is_nfd(input);
-        let enc = if cp1258 {
-            Encoding::Cp1258
-        } else {
-            Encoding::Unicode
-        };
-        (Cow::Owned(input.nfc().collect()), enc)
-    };
+    let (text, fallback) = nfc_and_encoding(input);
 
     let legacy = LEGACY.with_borrow_mut(|cache| cache.legacy(&text));
     legacy.unwrap_or_else(|| unicode(fold_lookalikes(text), fallback))
@@ -512,21 +516,7 @@ fn repair_reference(input: &str) -> Repaired {
         return unicode(input.to_owned(), Encoding::Unicode);
     }
 
-    let (text, fallback): (Cow<str>, Encoding) = if is_nfc_quick(input.chars()) == IsNormalized::Yes
-    {
-        (Cow::Borrowed(input), Encoding::Unicode)
-    } else {
-        // Windows-1258 keeps base letters precomposed (â ê ô ơ ư ă and
-        // some toned Latin-1 letters) and sends tones as combining marks;
-        // fully decomposed NFD (macOS) decomposes the base letters too.
-        let cp1258 = input.chars().any(is_combining_tone) && !is_nfd(input);
-        let enc = if cp1258 {
-            Encoding::Cp1258
-        } else {
-            Encoding::Unicode
-        };
-        (Cow::Owned(input.nfc().collect()), enc)
-    };
+    let (text, fallback) = nfc_and_encoding(input);
 
     let legacy = if !words_clean(&text) {
         try_legacy_reference(&text, None)
