@@ -1493,8 +1493,37 @@ fn write_clusters(
     clusters: &crate::cluster::Clusters,
     mode: Mode,
 ) -> Result<AtomicFile> {
+    write_cluster_rows(
+        out,
+        store,
+        mode == Mode::Link,
+        |i, cid| {
+            let rep = RecordId(clusters.representative[i]);
+            match mode {
+                Mode::Dedupe => cid.append_value(store.record_id(rep)),
+                Mode::Link => cid.append_value(format!(
+                    "{}:{}",
+                    store.source_name(rep),
+                    store.record_id(rep)
+                )),
+            }
+        },
+        |i| clusters.size[i],
+    )
+}
+
+/// `clusters.parquet`: one row per record in store order — `record_id`,
+/// `source` (when `with_source`), `cluster_id` (appended by `cluster_id(i,
+/// builder)`), `cluster_size` (`size(i)`). Dedupe, link and update write it.
+pub(crate) fn write_cluster_rows(
+    out: &Path,
+    store: &RecordStore,
+    with_source: bool,
+    cluster_id: impl Fn(usize, &mut StringBuilder),
+    size: impl Fn(usize) -> u32,
+) -> Result<AtomicFile> {
     let mut fields = vec![ArrowField::new("record_id", DataType::Utf8, false)];
-    if mode == Mode::Link {
+    if with_source {
         fields.push(ArrowField::new("source", DataType::Utf8, false));
     }
     fields.push(ArrowField::new("cluster_id", DataType::Utf8, false));
@@ -1508,28 +1537,22 @@ fn write_clusters(
         let mut rid = StringBuilder::new();
         let mut src = StringBuilder::new();
         let mut cid = StringBuilder::new();
-        let mut size = UInt32Builder::new();
+        let mut sizes = UInt32Builder::new();
         for i in start..end {
             let r = RecordId(i as u32);
             rid.append_value(store.record_id(r));
-            src.append_value(store.source_name(r));
-            let rep = RecordId(clusters.representative[i]);
-            match mode {
-                Mode::Dedupe => cid.append_value(store.record_id(rep)),
-                Mode::Link => cid.append_value(format!(
-                    "{}:{}",
-                    store.source_name(rep),
-                    store.record_id(rep)
-                )),
+            if with_source {
+                src.append_value(store.source_name(r));
             }
-            size.append_value(clusters.size[i]);
+            cluster_id(i, &mut cid);
+            sizes.append_value(size(i));
         }
         let mut cols: Vec<ArrayRef> = vec![Arc::new(rid.finish())];
-        if mode == Mode::Link {
+        if with_source {
             cols.push(Arc::new(src.finish()));
         }
         cols.push(Arc::new(cid.finish()));
-        cols.push(Arc::new(size.finish()));
+        cols.push(Arc::new(sizes.finish()));
         w.write(&RecordBatch::try_new(schema.clone(), cols).expect("columns match the schema"))?;
         start = end;
     }

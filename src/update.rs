@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow::array::{ArrayRef, StringBuilder, UInt32Builder};
+use arrow::array::{ArrayRef, StringBuilder};
 use arrow::datatypes::{DataType, Field as ArrowField, Schema};
 use arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
@@ -1193,37 +1193,13 @@ fn write_named_clusters(
     ids: &ClusterIds,
     size: &[u32],
 ) -> Result<AtomicFile> {
-    let schema = Arc::new(Schema::new(vec![
-        ArrowField::new("record_id", DataType::Utf8, false),
-        ArrowField::new("cluster_id", DataType::Utf8, false),
-        ArrowField::new("cluster_size", DataType::UInt32, false),
-    ]));
-    let mut w = ParquetOut::create(&out.join("clusters.parquet"), schema.clone())?;
-    let n = store.len();
-    let mut start = 0;
-    while start < n {
-        let end = (start + (1 << 20)).min(n);
-        let mut rid = StringBuilder::new();
-        let mut cid = StringBuilder::new();
-        let mut sz = UInt32Builder::new();
-        for (i, (&c, &sz_i)) in ids.cluster_of[start..end]
-            .iter()
-            .zip(&size[start..end])
-            .enumerate()
-        {
-            rid.append_value(store.record_id(RecordId((start + i) as u32)));
-            cid.append_value(&ids.names[c as usize]);
-            sz.append_value(sz_i);
-        }
-        let cols: Vec<ArrayRef> = vec![
-            Arc::new(rid.finish()),
-            Arc::new(cid.finish()),
-            Arc::new(sz.finish()),
-        ];
-        w.write(&RecordBatch::try_new(schema.clone(), cols).expect("columns match the schema"))?;
-        start = end;
-    }
-    w.finish()
+    crate::pipeline::write_cluster_rows(
+        out,
+        store,
+        false,
+        |i, cid| cid.append_value(&ids.names[ids.cluster_of[i] as usize]),
+        |i| size[i],
+    )
 }
 
 fn write_changes(out: &Path, changes: &[Change]) -> Result<AtomicFile> {
