@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::normalize::text::Encoding;
 use crate::pipeline::ScoredPair;
-use crate::store::{Cid, Dob, ExtraColumn, NameEntry, NameTable, Present, RawRow, RecordStore};
+use crate::store::{Cid, Dob, ExtraColumn, NameEntry, NameTable, RawRow, RecordStore};
 
 /// The on-disk format version; `update` refuses any other.
 pub const FORMAT_VERSION: u32 = 2;
@@ -1152,7 +1152,6 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         address_words: fit(word_slots, "address_words.slots.u32", address_words.len())?,
         extras: extra_slots,
     };
-    let cols = &config.columns;
     let RecordCols {
         id_bytes,
         id_ends,
@@ -1171,14 +1170,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         id_ends,
         source: vec![0; n],
         sources: vec!["previous".into()],
-        present: Present {
-            name: cols.full_name.is_some() || cols.given_name.is_some(),
-            dob: cols.date_of_birth.is_some(),
-            sex: cols.sex.is_some(),
-            citizen_id: cols.citizen_id.is_some(),
-            province: cols.province.is_some(),
-            address: cols.address.is_some(),
-        },
+        present: crate::pipeline::present_roles(config),
         name,
         names,
         dob,
