@@ -409,6 +409,18 @@ impl Slots {
         }
     }
 
+    /// The code of `s` in `values`, appending it (and placing it here) when
+    /// new; the flag says whether it was new.
+    pub fn intern(&mut self, values: &mut Vec<Box<str>>, s: &str) -> (u32, bool) {
+        if let Some(c) = self.find(s, |c| &values[c as usize]) {
+            return (c, false);
+        }
+        values.push(s.into());
+        let code = (values.len() - 1) as u32;
+        self.insert(code, values.len(), |c| &values[c as usize]);
+        (code, true)
+    }
+
     /// Adds `code` (the dictionary now has `n` strings), growing the table when
     /// it would be more than half full.
     pub fn insert<'a>(&mut self, code: u32, n: usize, get: impl Fn(u32) -> &'a str) {

@@ -319,22 +319,11 @@ struct CodeMaps {
 fn merge_dictionaries(idx: &mut RunIndex, fresh: &RecordStore) -> CodeMaps {
     let RunIndex { store, slots, .. } = idx;
     // Name tokens.
-    let tokens = &mut store.names.tokens;
     let token_map: Vec<u32> = fresh
         .names
         .tokens
         .iter()
-        .map(|t| {
-            if let Some(c) = slots.tokens.find(t, |c| &tokens[c as usize]) {
-                return c;
-            }
-            tokens.push(t.clone());
-            let code = (tokens.len() - 1) as u32;
-            slots
-                .tokens
-                .insert(code, tokens.len(), |c| &tokens[c as usize]);
-            code
-        })
+        .map(|t| slots.tokens.intern(&mut store.names.tokens, t).0)
         .collect();
     let tm = |c: u32| {
         if c == NONE {
@@ -391,33 +380,16 @@ fn merge_dictionaries(idx: &mut RunIndex, fresh: &RecordStore) -> CodeMaps {
         .addresses
         .iter()
         .map(|a| {
-            if let Some(c) = slots.addresses.find(a, |c| &store.addresses[c as usize]) {
-                return c;
+            let (code, new) = slots.addresses.intern(&mut store.addresses, a);
+            if new {
+                let mut t: Vec<u32> = a
+                    .split(' ')
+                    .map(|w| slots.address_words.intern(&mut store.address_words, w).0)
+                    .collect();
+                t.sort_unstable();
+                t.dedup();
+                store.address_tokens.push(t.into_boxed_slice());
             }
-            let mut t: Vec<u32> = a
-                .split(' ')
-                .map(|w| {
-                    let words = &mut store.address_words;
-                    if let Some(c) = slots.address_words.find(w, |c| &words[c as usize]) {
-                        return c;
-                    }
-                    words.push(w.into());
-                    let code = (words.len() - 1) as u32;
-                    slots
-                        .address_words
-                        .insert(code, words.len(), |c| &words[c as usize]);
-                    code
-                })
-                .collect();
-            t.sort_unstable();
-            t.dedup();
-            store.address_tokens.push(t.into_boxed_slice());
-            store.addresses.push(a.clone());
-            let code = (store.addresses.len() - 1) as u32;
-            let addrs = &store.addresses;
-            slots
-                .addresses
-                .insert(code, addrs.len(), |c| &addrs[c as usize]);
             code
         })
         .collect();
@@ -431,16 +403,10 @@ fn merge_dictionaries(idx: &mut RunIndex, fresh: &RecordStore) -> CodeMaps {
                 .iter()
                 .enumerate()
                 .map(|(code, v)| {
-                    if let Some(c) = sl.find(v, |c| &e.values[c as usize]) {
-                        return c;
-                    }
-                    e.values.push(v.clone());
-                    if !f.numbers.is_empty() {
+                    let (c, new) = sl.intern(&mut e.values, v);
+                    if new && !f.numbers.is_empty() {
                         e.numbers.push(f.numbers[code]);
                     }
-                    let c = (e.values.len() - 1) as u32;
-                    let vals = &e.values;
-                    sl.insert(c, vals.len(), |c| &vals[c as usize]);
                     c
                 })
                 .collect()
