@@ -427,100 +427,119 @@ impl StoreBuilder {
     pub fn finish(self) -> RecordStore {
         let today = self.today;
         let mut rejects = Rejects::default();
+        // Names (the slowest column: normalization, then a sequential
+        // interning pass) are built beside all the other columns.
+        let name_col = &self.name;
+        let names_task = || {
+            let (names, name_of_raw, encoding_of_raw) = build_names(&name_col.0);
+            let name = map_codes(&name_col.1, &name_of_raw);
+            let name_repaired: Vec<(u32, normalize::text::Encoding)> = name_col
+                .1
+                .iter()
+                .enumerate()
+                .filter(|&(_, &c)| c != NONE)
+                .map(|(i, &c)| (i as u32, encoding_of_raw[c as usize]))
+                .filter(|&(_, e)| e != normalize::text::Encoding::Unicode)
+                .collect();
+            (names, name, name_repaired)
+        };
+        let rest_task = || {
+            let dob = derive_column(
+                &self.dob,
+                Dob::default(),
+                |v| derive::dob(v, today),
+                |d| d.flags & Dob::INVALID != 0,
+                &mut rejects.invalid_date,
+            );
+            let cid = derive_column(
+                &self.cid,
+                Cid::default(),
+                derive::cid,
+                |c| c.kind == Cid::INVALID,
+                &mut rejects.invalid_id,
+            );
+            let sex = derive_column(
+                &self.sex,
+                SEX_UNKNOWN,
+                derive::sex,
+                |s| s == SEX_UNKNOWN,
+                &mut rejects.unknown_sex,
+            );
+            let province = derive_column(
+                &self.province,
+                0,
+                derive::province,
+                |p| p == 0,
+                &mut rejects.unknown_province,
+            );
+            let unit = province.iter().map(|&p| derive::unit(p)).collect();
+            let province_unknown = self
+                .province
+                .1
+                .iter()
+                .zip(&province)
+                .enumerate()
+                .filter(|&(_, (&raw, &code))| raw != NONE && code == 0)
+                .map(|(i, _)| i as u32)
+                .collect();
 
-        // Names: raw → normalized → distinct canonical entries.
-        let (names, name_of_raw, encoding_of_raw) = build_names(&self.name.0);
-        let name = map_codes(&self.name.1, &name_of_raw);
-        let name_repaired = self
-            .name
-            .1
-            .iter()
-            .enumerate()
-            .filter(|&(_, &c)| c != NONE)
-            .map(|(i, &c)| (i as u32, encoding_of_raw[c as usize]))
-            .filter(|&(_, e)| e != normalize::text::Encoding::Unicode)
-            .collect();
+            let (addresses, addr_of_raw) = dedupe_normalized(&self.address.0, derive::address_key);
+            let address = map_codes(&self.address.1, &addr_of_raw);
+            let mut words = Interner::new();
+            let address_tokens = addresses
+                .iter()
+                .map(|a| {
+                    let mut t: Vec<u32> = a.split(' ').map(|w| words.intern(w)).collect();
+                    t.sort_unstable();
+                    t.dedup();
+                    t.into_boxed_slice()
+                })
+                .collect();
 
-        let dob = derive_column(
-            &self.dob,
-            Dob::default(),
-            |v| derive::dob(v, today),
-            |d| d.flags & Dob::INVALID != 0,
-            &mut rejects.invalid_date,
-        );
-        let cid = derive_column(
-            &self.cid,
-            Cid::default(),
-            derive::cid,
-            |c| c.kind == Cid::INVALID,
-            &mut rejects.invalid_id,
-        );
-        let sex = derive_column(
-            &self.sex,
-            SEX_UNKNOWN,
-            derive::sex,
-            |s| s == SEX_UNKNOWN,
-            &mut rejects.unknown_sex,
-        );
-        let province = derive_column(
-            &self.province,
-            0,
-            derive::province,
-            |p| p == 0,
-            &mut rejects.unknown_province,
-        );
-        let unit = province.iter().map(|&p| derive::unit(p)).collect();
-        let province_unknown = self
-            .province
-            .1
-            .iter()
-            .zip(&province)
-            .enumerate()
-            .filter(|&(_, (&raw, &code))| raw != NONE && code == 0)
-            .map(|(i, _)| i as u32)
-            .collect();
-
-        let (addresses, addr_of_raw) = dedupe_normalized(&self.address.0, derive::address_key);
-        let address = map_codes(&self.address.1, &addr_of_raw);
-        let mut words = Interner::new();
-        let address_tokens = addresses
-            .iter()
-            .map(|a| {
-                let mut t: Vec<u32> = a.split(' ').map(|w| words.intern(w)).collect();
-                t.sort_unstable();
-                t.dedup();
-                t.into_boxed_slice()
-            })
-            .collect();
-
-        let extras = self
-            .extras
-            .into_iter()
-            .map(|(name, kind, term_frequency, interner, codes)| {
-                let values = interner.into_values();
-                let numbers = match kind {
-                    ExtraKind::Numeric => values.iter().map(|v| v.trim().parse().ok()).collect(),
-                    ExtraKind::Date => values
-                        .iter()
-                        .map(|v| {
-                            let d = derive::dob(v, today);
-                            (!d.is_missing() && d.flags & Dob::INVALID == 0)
-                                .then(|| f64::from(derive::days(d)))
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                ExtraColumn {
-                    name,
-                    kind,
-                    term_frequency,
-                    codes,
-                    values,
-                    numbers,
-                }
-            })
-            .collect();
-
+            let extras = self
+                .extras
+                .into_iter()
+                .map(|(name, kind, term_frequency, interner, codes)| {
+                    let values = interner.into_values();
+                    let numbers = match kind {
+                        ExtraKind::Numeric => {
+                            values.iter().map(|v| v.trim().parse().ok()).collect()
+                        }
+                        ExtraKind::Date => values
+                            .iter()
+                            .map(|v| {
+                                let d = derive::dob(v, today);
+                                (!d.is_missing() && d.flags & Dob::INVALID == 0)
+                                    .then(|| f64::from(derive::days(d)))
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    ExtraColumn {
+                        name,
+                        kind,
+                        term_frequency,
+                        codes,
+                        values,
+                        numbers,
+                    }
+                })
+                .collect();
+            Columns {
+                dob,
+                cid,
+                sex,
+                province,
+                unit,
+                province_unknown,
+                addresses,
+                address,
+                address_tokens,
+                address_words: words.into_values(),
+                extras,
+            }
+        };
+        let ((names, name, name_repaired), c) = rayon::join(names_task, rest_task);
         RecordStore {
             id_bytes: self.id_bytes,
             id_ends: self.id_ends,
@@ -529,21 +548,37 @@ impl StoreBuilder {
             present: self.present,
             name,
             names,
-            dob,
-            sex,
-            cid,
-            province,
-            unit,
-            address,
-            addresses,
-            address_tokens,
-            address_words: words.into_values(),
-            extras,
+            dob: c.dob,
+            sex: c.sex,
+            cid: c.cid,
+            province: c.province,
+            unit: c.unit,
+            address: c.address,
+            addresses: c.addresses,
+            address_tokens: c.address_tokens,
+            address_words: c.address_words,
+            extras: c.extras,
             rejects,
             name_repaired,
-            province_unknown,
+            province_unknown: c.province_unknown,
         }
     }
+}
+
+/// The store's columns other than names, built by [`StoreBuilder::finish`]
+/// beside the names.
+struct Columns {
+    dob: Vec<Dob>,
+    cid: Vec<Cid>,
+    sex: Vec<u8>,
+    province: Vec<u16>,
+    unit: Vec<u8>,
+    province_unknown: Vec<u32>,
+    addresses: Vec<Box<str>>,
+    address: Vec<u32>,
+    address_tokens: Vec<Box<[u32]>>,
+    address_words: Vec<Box<str>>,
+    extras: Vec<ExtraColumn>,
 }
 
 /// The distinct values of a dictionary, in code order, for a parallel map.
@@ -609,27 +644,32 @@ fn dedupe_normalized(
 /// Returns the name table, the entry of each raw value and the encoding each
 /// raw value arrived in.
 fn build_names(raw: &Interner) -> (NameTable, Vec<u32>, Vec<normalize::text::Encoding>) {
-    let normalized: Vec<normalize::name::NormalizedName> = par_values(raw)
-        .map(normalize::name::normalize_name)
+    // Everything derived from one distinct raw name is computed here, in
+    // parallel; the sequential pass below only interns (it was 5 µs per entry
+    // when the derived keys were built there, a third of the load stage).
+    let normalized: Vec<(normalize::name::NormalizedName, DerivedKeys)> = par_values(raw)
+        .map(|v| {
+            let n = normalize::name::normalize_name(v);
+            let d = DerivedKeys::of(&n);
+            (n, d)
+        })
         .collect();
     let mut tokens = Interner::new();
-    let mut by_canonical = std::collections::HashMap::<u32, u32>::new();
+    // Entry of each canonical-name token code (tokens are dense codes).
+    let mut by_canonical: Vec<u32> = Vec::new();
     let mut entries = Vec::new();
     let mut codes = Vec::with_capacity(raw.len());
     let tok = |s: &str, t: &mut Interner| if s.is_empty() { NONE } else { t.intern(s) };
-    for n in &normalized {
+    for (n, d) in &normalized {
         if n.canonical.is_empty() {
             codes.push(NONE);
             continue;
         }
         let canonical = tok(&n.canonical, &mut tokens);
-        let code = *by_canonical.entry(canonical).or_insert_with(|| {
-            let given_key = normalize::text::strip_marks(&n.given).to_lowercase();
-            let first_word = n.key.split(' ').next().unwrap_or("").to_owned();
-            let mut words: Vec<&str> = n.key.split(' ').collect();
-            words.sort_unstable();
-            let sorted_words = words.join(" ");
-            let family_key = normalize::text::strip_marks(&n.family).to_lowercase();
+        if by_canonical.len() <= canonical as usize {
+            by_canonical.resize(canonical as usize + 1, NONE);
+        }
+        if by_canonical[canonical as usize] == NONE {
             let entry = NameEntry {
                 canonical,
                 key: tok(&n.key, &mut tokens),
@@ -637,22 +677,22 @@ fn build_names(raw: &Interner) -> (NameTable, Vec<u32>, Vec<normalize::text::Enc
                 family: tok(&n.family, &mut tokens),
                 middle: tok(&n.middle, &mut tokens),
                 given: tok(&n.given, &mut tokens),
-                family_key: tok(&family_key, &mut tokens),
-                given_key: tok(&given_key, &mut tokens),
+                family_key: tok(&d.family_key, &mut tokens),
+                given_key: tok(&d.given_key, &mut tokens),
                 family_group: tok(&n.family_group, &mut tokens),
                 given_group: tok(&n.given_group, &mut tokens),
-                given_phonetic: tok(&normalize::phonetic::phonetic_key(&n.given), &mut tokens),
-                first_word: tok(&first_word, &mut tokens),
-                sorted_words: tok(&sorted_words, &mut tokens),
+                given_phonetic: tok(&d.given_phonetic, &mut tokens),
+                first_word: tok(n.key.split(' ').next().unwrap_or(""), &mut tokens),
+                sorted_words: tok(&d.sorted_words, &mut tokens),
                 encoding: n.encoding,
                 given_first: n.given_first,
             };
             entries.push(entry);
-            (entries.len() - 1) as u32
-        });
-        codes.push(code);
+            by_canonical[canonical as usize] = (entries.len() - 1) as u32;
+        }
+        codes.push(by_canonical[canonical as usize]);
     }
-    let encodings = normalized.iter().map(|n| n.encoding).collect();
+    let encodings = normalized.iter().map(|(n, _)| n.encoding).collect();
     (
         NameTable {
             entries,
@@ -661,6 +701,29 @@ fn build_names(raw: &Interner) -> (NameTable, Vec<u32>, Vec<normalize::text::Enc
         codes,
         encodings,
     )
+}
+
+/// The comparison keys of a name that are not fields of
+/// [`normalize::name::NormalizedName`].
+struct DerivedKeys {
+    given_key: String,
+    family_key: String,
+    given_phonetic: String,
+    /// The words of the key sorted: equal for the same name in another order.
+    sorted_words: String,
+}
+
+impl DerivedKeys {
+    fn of(n: &normalize::name::NormalizedName) -> DerivedKeys {
+        let mut words: Vec<&str> = n.key.split(' ').collect();
+        words.sort_unstable();
+        DerivedKeys {
+            given_key: normalize::text::strip_marks(&n.given).to_lowercase(),
+            family_key: normalize::text::strip_marks(&n.family).to_lowercase(),
+            given_phonetic: normalize::phonetic::phonetic_key(&n.given),
+            sorted_words: words.join(" "),
+        }
+    }
 }
 
 /// Adapters from the normalize modules to the store's packed codes.
