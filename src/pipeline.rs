@@ -1041,8 +1041,14 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let threshold = config.model.threshold;
     let link_w = (threshold / (1.0 - threshold)).log2();
     let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
-    let ConflictAware { clusters, cut } = timed(&mut stages, "cluster", || {
-        Ok(cluster_pairs(&store, &pairs, link_w))
+    // Clustering is one sequential union-find: the run index's record-id
+    // table (which depends only on the store) is built on the other core
+    // meanwhile.
+    let (ConflictAware { clusters, cut }, id_slots) = timed(&mut stages, "cluster", || {
+        Ok(rayon::join(
+            || cluster_pairs(&store, &pairs, link_w),
+            || (opts.mode == Mode::Dedupe).then(|| crate::index::StoreSlots::build(&store)),
+        ))
     })?;
     let n_clusters = clusters
         .representative
@@ -1102,12 +1108,13 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
                 Ok(vec![p?, c?, f?])
             },
             || -> Result<Option<crate::index::PendingIndex>> {
-                if opts.mode != Mode::Dedupe {
+                let Some(slots) = id_slots else {
                     return Ok(None);
-                }
+                };
                 Ok(Some(write_dedupe_index(
                     opts,
                     &store,
+                    slots,
                     &blocker,
                     &row_fp,
                     &pairs,
@@ -1410,13 +1417,14 @@ fn write_report(out: &Path, html: &str) -> Result<AtomicFile> {
 fn write_dedupe_index(
     opts: &RunOptions,
     store: &RecordStore,
+    slots: crate::index::StoreSlots,
     blocker: &Blocker<'_>,
     row_fp: &[u64],
     pairs: &[ScoredPair],
     clusters: &crate::cluster::Clusters,
     model_hash: u64,
 ) -> Result<crate::index::PendingIndex> {
-    use crate::index::{write_index, IndexContents, PostingsRef, StoreSlots};
+    use crate::index::{write_index, IndexContents, PostingsRef};
     let mut number = vec![u32::MAX; store.len()];
     let mut names = Vec::new();
     let cluster_of: Vec<u32> = clusters
@@ -1431,7 +1439,6 @@ fn write_dedupe_index(
             *n
         })
         .collect();
-    let slots = StoreSlots::build(store);
     let postings: Vec<PostingsRef<'_>> = (0..blocker.rules.len())
         .map(|k| PostingsRef::ByRecord {
             keys: blocker.keys(k),
