@@ -1414,6 +1414,8 @@ fn write_report(out: &Path, html: &str) -> Result<AtomicFile> {
 }
 
 /// The run index of a dedupe run (written under a temporary name).
+/// `slots` is the store's record-id table, built beside clustering.
+#[allow(clippy::too_many_arguments)]
 fn write_dedupe_index(
     opts: &RunOptions,
     store: &RecordStore,
