@@ -200,6 +200,12 @@ pub struct Blocker<'s> {
     /// Per rule: group ranges into `order[k]` with at least two records.
     groups: Vec<Vec<(u32, u32)>>,
     order: Vec<Vec<u32>>,
+    /// `key_prints[record * rules + k]`: 16 bits of the record's key under
+    /// rule k, never 0 for a key, 0 for none. A record's prints share one
+    /// cache line, so checking whether an earlier rule already paired two
+    /// records costs two misses, not two per earlier rule (the checks were a
+    /// tenth of a 10 M run's CPU); equal prints are confirmed on the keys.
+    key_prints: Vec<u16>,
     pub stats: Vec<RuleStats>,
     /// Only pairs whose records come from different registers (link mode).
     pub cross_source_only: bool,
@@ -220,6 +226,16 @@ pub struct RuleStats {
     pub oversized_records: u64,
     /// The largest blocks: (size, a record id in it).
     pub largest_blocks: Vec<(u64, String)>,
+}
+
+/// 16 bits of a blocking key for [`Blocker::seen_earlier`]'s first check:
+/// 0 for no key, never 0 for a key.
+fn key_print(key: u64) -> u16 {
+    if key == NO_KEY {
+        return 0;
+    }
+    let h = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as u16;
+    h.max(1)
 }
 
 impl<'s> Blocker<'s> {
@@ -301,12 +317,23 @@ impl<'s> Blocker<'s> {
             order.push(ord);
             stats.push(st);
         }
+        let r = rules.len().max(1);
+        let mut key_prints = vec![0u16; n * r];
+        key_prints
+            .par_chunks_mut(r)
+            .enumerate()
+            .for_each(|(i, prints)| {
+                for (p, k) in prints.iter_mut().zip(&keys) {
+                    *p = key_print(k[i]);
+                }
+            });
         Blocker {
             store,
             rules,
             keys,
             groups,
             order,
+            key_prints,
             stats,
             cross_source_only,
         }
@@ -325,10 +352,13 @@ impl<'s> Blocker<'s> {
     /// True when an earlier rule than `k` already pairs `a` and `b`.
     #[inline]
     fn seen_earlier(&self, k: usize, a: usize, b: usize) -> bool {
-        self.keys[..k].iter().any(|key| {
-            let x = key[a];
-            x != NO_KEY && x == key[b]
-        })
+        let r = self.rules.len();
+        let pa = &self.key_prints[a * r..a * r + k];
+        let pb = &self.key_prints[b * r..b * r + k];
+        pa.iter()
+            .zip(pb)
+            .enumerate()
+            .any(|(j, (&x, &y))| x != 0 && x == y && self.keys[j][a] == self.keys[j][b])
     }
 
     /// Folds every candidate pair (each exactly once, a < b by index) in

@@ -170,6 +170,8 @@ pub fn comparisons(store: &RecordStore) -> Vec<Comparison> {
 /// cache misses per record).
 pub trait Fields: Sync {
     fn store(&self) -> &RecordStore;
+    /// The record's name code (`NONE` when missing).
+    fn name_code(&self, r: RecordId) -> u32;
     fn name_entry(&self, r: RecordId) -> Option<&NameEntry>;
     fn dob(&self, r: RecordId) -> Dob;
     fn cid(&self, r: RecordId) -> Cid;
@@ -186,6 +188,9 @@ pub trait Fields: Sync {
 impl Fields for RecordStore {
     fn store(&self) -> &RecordStore {
         self
+    }
+    fn name_code(&self, r: RecordId) -> u32 {
+        self.name[r.index()]
     }
     fn name_entry(&self, r: RecordId) -> Option<&NameEntry> {
         RecordStore::name_entry(self, r)
@@ -277,6 +282,10 @@ impl<'s> Packed<'s> {
 impl Fields for Packed<'_> {
     fn store(&self) -> &RecordStore {
         self.store
+    }
+    #[inline]
+    fn name_code(&self, r: RecordId) -> u32 {
+        self.rows[r.index()].name
     }
     #[inline]
     fn name_entry(&self, r: RecordId) -> Option<&NameEntry> {

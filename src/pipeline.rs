@@ -325,12 +325,12 @@ struct TfTables {
     tables: Vec<Option<Vec<f32>>>,
 }
 
-fn tf_code(store: &RecordStore, field: Field, r: RecordId) -> u32 {
+fn tf_code<S: Fields + ?Sized>(fields: &S, field: Field, r: RecordId) -> u32 {
     match field {
-        Field::FullName => store.name[r.index()],
-        Field::Given => store.name_entry(r).map_or(NONE, |n| n.given),
-        Field::Family => store.name_entry(r).map_or(NONE, |n| n.family),
-        Field::Extra(i) => store.extras[i].codes[r.index()],
+        Field::FullName => fields.name_code(r),
+        Field::Given => fields.name_entry(r).map_or(NONE, |n| n.given),
+        Field::Family => fields.name_entry(r).map_or(NONE, |n| n.family),
+        Field::Extra(i) => fields.store().extras[i].codes[r.index()],
         _ => NONE,
     }
 }
@@ -482,7 +482,6 @@ pub(crate) fn read_model(path: &Path, cmps: &[Comparison]) -> Result<(Model, Opt
 /// name and word order, the parts see a typo or a regional variant in one
 /// part — and the other view's weights are reported as 0.
 pub struct Scorer<'a> {
-    store: &'a RecordStore,
     /// The compared columns row by row (what `score` reads).
     packed: Packed<'a>,
     cmps: &'a [Comparison],
@@ -506,7 +505,6 @@ impl<'a> Scorer<'a> {
     ) -> Scorer<'a> {
         let (tf, tf_used) = TfTables::new(store, cmps, model, tf, carried);
         Scorer {
-            store,
             packed: Packed::new(store),
             cmps,
             table: model.weight_table(),
@@ -527,7 +525,9 @@ impl<'a> Scorer<'a> {
             if l == tl {
                 let field = self.cmps[i].field;
                 let w = |r: RecordId| {
-                    let code = tf_code(self.store, field, r);
+                    // From the packed rows the comparison just read (the
+                    // store's name column is a cache miss per record).
+                    let code = tf_code(&self.packed, field, r);
                     (code != NONE).then(|| t.get(code as usize).copied().unwrap_or(f32::MAX))
                 };
                 match (w(a), w(b)) {
