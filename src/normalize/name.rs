@@ -200,15 +200,7 @@ impl WordCache {
         let bytes = s.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            // Bytes, not chars: names are mostly ASCII letters and spaces.
-            let (white, len) = match bytes[i] {
-                b'\t'..=b'\r' | b' ' => (true, 1),
-                b if b.is_ascii() => (false, 1),
-                _ => match s[i..].chars().next() {
-                    Some(c) => (c.is_whitespace(), c.len_utf8()),
-                    None => (false, 1), // unreachable: i is on a char boundary
-                },
-            };
+            let (white, len) = text::white_at(s, i);
             if white {
                 ascii_space &= len == 1;
                 if let Some(st) = start.take() {

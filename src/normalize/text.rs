@@ -452,8 +452,43 @@ fn words_clean(s: &str) -> bool {
 // repair
 // ---------------------------------------------------------------------------
 
+/// Whether the character starting at byte `i` of `s` is white space
+/// (`char::is_whitespace`), and how many bytes to step: the character's
+/// length when white, else one byte (which is all a word scan needs: a word
+/// ends only at white space). `i` must be a character boundary, or a byte
+/// inside a character that is no white space: scanning byte by byte from a
+/// boundary keeps that true, since only the lead bytes below decode.
+///
+/// Bytes, not chars: names are mostly ASCII letters and spaces, and of the
+/// non-ASCII characters only U+0085, U+00A0 (lead 0xC2), U+1680 (0xE1 0x9A),
+/// U+2000–U+205F (0xE2) and U+3000 (0xE3) are white space — the Vietnamese
+/// letters of U+1E00–U+1EFF (0xE1 0xB8–0xBB) need no decoding.
+#[inline]
+pub(crate) fn white_at(s: &str, i: usize) -> (bool, usize) {
+    let bytes = s.as_bytes();
+    match bytes[i] {
+        b'\t'..=b'\r' | b' ' => (true, 1),
+        0xC2 | 0xE2 | 0xE3 => decode_white(s, i),
+        0xE1 if bytes.get(i + 1) == Some(&0x9A) => decode_white(s, i),
+        _ => (false, 1),
+    }
+}
+
+/// [`white_at`] for a lead byte that may begin white space.
+#[cold]
+fn decode_white(s: &str, i: usize) -> (bool, usize) {
+    match s.get(i..).and_then(|r| r.chars().next()) {
+        Some(c) if c.is_whitespace() => (true, c.len_utf8()),
+        _ => (false, 1),
+    }
+}
+
 /// `input` in NFC, and the encoding to report if no legacy reading applies:
 /// Windows-1258 when it arrived with combining tones on precomposed bases.
+///
+/// The specification of [`LegacyWords::nfc_and_encoding`], which [`repair`]
+/// uses.
+#[cfg(test)]
 fn nfc_and_encoding(input: &str) -> (Cow<'_, str>, Encoding) {
     if is_nfc_quick(input.chars()) == IsNormalized::Yes {
         return (Cow::Borrowed(input), Encoding::Unicode);
@@ -494,10 +529,11 @@ pub fn repair(input: &str) -> Repaired {
         return unicode(input.to_owned(), Encoding::Unicode);
     }
 
-    let (text, fallback) = nfc_and_encoding(input);
-
-    let legacy = LEGACY.with_borrow_mut(|cache| cache.legacy(&text));
-    legacy.unwrap_or_else(|| unicode(fold_lookalikes(text), fallback))
+    LEGACY.with_borrow_mut(|cache| {
+        let (text, fallback) = cache.nfc_and_encoding(input);
+        let legacy = cache.legacy(&text);
+        legacy.unwrap_or_else(|| unicode(fold_lookalikes(text), fallback))
+    })
 }
 
 /// [`repair`] as first written, trying every reading of the whole string:
@@ -622,7 +658,7 @@ fn is_combining_tone(c: char) -> bool {
 }
 
 pub(crate) fn fold_lookalikes(text: Cow<'_, str>) -> String {
-    if !text.contains(['Ð', 'Ɖ', 'ð', 'ɖ']) {
+    if !has_lookalike(text.as_bytes()) {
         return text.into_owned();
     }
     text.chars()
@@ -632,6 +668,15 @@ pub(crate) fn fold_lookalikes(text: Cow<'_, str>) -> String {
             None => c,
         })
         .collect()
+}
+
+/// `s` holds Ð, ð, Ɖ or ɖ, found by their UTF-8 bytes (C3 90, C3 B0, C6 89,
+/// C9 96): a byte scan, where `str::contains` decodes every character.
+/// Lead bytes are never continuation bytes, so a match is a whole character.
+fn has_lookalike(s: &[u8]) -> bool {
+    s.windows(2).any(|w| {
+        w[0] >= 0xC3 && matches!(w, [0xC3, 0x90] | [0xC3, 0xB0] | [0xC6, 0x89] | [0xC9, 0x96])
+    })
 }
 
 /// A character that some legacy decoding reads differently: the Latin-1
@@ -709,69 +754,157 @@ type Evidence = (usize, usize, usize);
 /// The second breaks ties such as VNI "Hoà Chung": new-style Hoà (Hòa, a
 /// given name) Chung, or Hồ (a family name) Chung; the third ties such as
 /// VNI "Hoà Kim Lan", which also reads given name first (Hòa, Kim, Lan).
+///
+/// This form looks every word up in the tables; [`repair`] goes through
+/// [`EvidenceWords`], which keeps each word's table facts.
+#[cfg_attr(not(test), allow(dead_code))]
 fn name_evidence(s: &str) -> Evidence {
+    evidence_of(s, &mut TableFacts)
+}
+
+/// `name_evidence` with each word's table facts from `tables`.
+fn name_evidence_cached(s: &str) -> Evidence {
+    EVIDENCE.with_borrow_mut(|tables| evidence_of(s, tables))
+}
+
+/// A word in the family-name table ([`WordTables::bits`]).
+const IN_FAMILY: u8 = 1;
+/// A word in the given- or middle-name table.
+const IN_OTHER: u8 = 2;
+/// A word in the given-name table.
+const IN_GIVEN: u8 = 4;
+
+/// Where [`evidence_of`] gets the table facts of words.
+trait WordTables {
+    /// [`IN_FAMILY`], [`IN_OTHER`], [`IN_GIVEN`] of `w` (by [`in_tables`]).
+    fn bits(&mut self, w: &str) -> u8;
+    /// `a b` is a two-word family name of the table (Tôn Thất).
+    fn compound(&mut self, a: &str, b: &str) -> bool;
+}
+
+/// The tables themselves, looked up on every call.
+struct TableFacts;
+
+impl WordTables for TableFacts {
+    fn bits(&mut self, w: &str) -> u8 {
+        let mut bits = 0;
+        if in_tables(w, |w| datasets::family_name(w).is_some()) {
+            bits |= IN_FAMILY;
+        }
+        if in_tables(w, |w| {
+            datasets::is_given_name(w) || datasets::is_middle_name(w)
+        }) {
+            bits |= IN_OTHER;
+        }
+        if in_tables(w, datasets::is_given_name) {
+            bits |= IN_GIVEN;
+        }
+        bits
+    }
+
+    fn compound(&mut self, a: &str, b: &str) -> bool {
+        datasets::family_name(&format!("{a} {b}")).is_some_and(|f| f.compound)
+    }
+}
+
+/// Most words (and word pairs) one thread's [`EvidenceWords`] holds before
+/// it is emptied.
+const EVIDENCE_WORDS: usize = 1 << 15;
+
+thread_local! {
+    static EVIDENCE: RefCell<EvidenceWords> = RefCell::new(EvidenceWords::default());
+}
+
+/// [`TableFacts`] kept per distinct word and word pair, in a per-thread
+/// cache (emptied when full; results never depend on it). Each table
+/// lookup lower-cases, tries the old tone style and hashes with SipHash:
+/// some 1 000 instructions a word, and `name_evidence` makes three per
+/// word of every reading it weighs, on every name whose Unicode reading
+/// must be weighed against legacy ones (clean names written in Latin-1
+/// letters only, such as "Lê Thanh Hà", are among them).
+#[derive(Default)]
+struct EvidenceWords {
+    bits: HashMap<Box<str>, u8, FxBuild>,
+    pairs: HashMap<Box<str>, bool, FxBuild>,
+    /// Reused buffer: the pair key "a b".
+    pair: String,
+}
+
+impl WordTables for EvidenceWords {
+    fn bits(&mut self, w: &str) -> u8 {
+        if let Some(&b) = self.bits.get(w) {
+            return b;
+        }
+        if self.bits.len() >= EVIDENCE_WORDS {
+            self.bits.clear();
+        }
+        let b = TableFacts.bits(w);
+        self.bits.insert(w.into(), b);
+        b
+    }
+
+    fn compound(&mut self, a: &str, b: &str) -> bool {
+        self.pair.clear();
+        self.pair.push_str(a);
+        self.pair.push(' ');
+        self.pair.push_str(b);
+        if let Some(&c) = self.pairs.get(self.pair.as_str()) {
+            return c;
+        }
+        if self.pairs.len() >= EVIDENCE_WORDS {
+            self.pairs.clear();
+        }
+        let c = TableFacts.compound(a, b);
+        self.pairs.insert(self.pair.as_str().into(), c);
+        c
+    }
+}
+
+/// [`name_evidence`] with the table facts from `tables`.
+fn evidence_of(s: &str, tables: &mut impl WordTables) -> Evidence {
     let words: Vec<&str> = s
         .split(char::is_whitespace)
         .flat_map(|w| w.split('-'))
         .filter(|w| !w.is_empty())
         .collect();
     let n = words.len();
-    let compound = |i: usize| {
-        i + 1 < n
-            && datasets::family_name(&format!("{} {}", words[i], words[i + 1]))
-                .is_some_and(|f| f.compound)
-    };
-    let family: Vec<bool> = words
-        .iter()
-        .map(|w| in_tables(w, |w| datasets::family_name(w).is_some()))
+    let bits: Vec<u8> = words.iter().map(|w| tables.bits(w)).collect();
+    // compound[i]: words i and i + 1 form a two-word family name.
+    let compound: Vec<bool> = (0..n)
+        .map(|i| i + 1 < n && tables.compound(words[i], words[i + 1]))
         .collect();
-    let other: Vec<bool> = words
-        .iter()
-        .map(|w| {
-            in_tables(w, |w| {
-                datasets::is_given_name(w) || datasets::is_middle_name(w)
-            })
-        })
-        .collect();
-    let given: Vec<bool> = words
-        .iter()
-        .map(|w| in_tables(w, datasets::is_given_name))
-        .collect();
+    let family = |i: usize| bits[i] & IN_FAMILY != 0;
+    let other = |i: usize| bits[i] & IN_OTHER != 0;
+    let given = |i: usize| bits[i] & IN_GIVEN != 0;
     let mut any = 0;
     let mut i = 0;
     while i < n {
-        if compound(i) {
+        if compound[i] {
             any += 2;
             i += 2;
         } else {
-            any += usize::from(family[i] || other[i]);
+            any += usize::from(family(i) || other(i));
             i += 1;
         }
     }
-    let others = |r: std::ops::Range<usize>| other[r].iter().filter(|&&o| o).count();
+    let others = |r: std::ops::Range<usize>| r.filter(|&i| other(i)).count();
     // The family slot starting at `at`: (words it takes, words it scores).
     let slots = |at: usize| {
-        let mut v = vec![(1, usize::from(family[at]))];
-        if compound(at) {
-            v.push((2, 2));
-        }
-        v
+        let one = Some((1, usize::from(family(at))));
+        let two = compound[at].then_some((2, 2));
+        one.into_iter().chain(two)
     };
     let (mut standard, mut given_first) = (0, 0);
     if n == 1 {
-        standard = usize::from(family[0] || other[0]);
+        standard = usize::from(family(0) || other(0));
         given_first = standard;
     } else if n > 1 {
         for (len, score) in slots(0) {
-            let last = if len < n {
-                usize::from(given[n - 1])
-            } else {
-                0
-            };
+            let last = if len < n { usize::from(given(n - 1)) } else { 0 };
             standard = standard.max(score + last + others(len.min(n - 1)..n - 1));
         }
         for (len, score) in slots(1) {
-            given_first = given_first.max(usize::from(given[0]) + score + others(1 + len..n));
+            given_first = given_first.max(usize::from(given(0)) + score + others(1 + len..n));
         }
     }
     (any, standard.max(given_first), standard)
@@ -957,11 +1090,110 @@ struct LegacyWords {
     index: HashMap<Box<str>, u32, FxBuild>,
     words: Vec<WordReadings>,
     viqr: HashMap<Box<str>, ViqrWord, FxBuild>,
+    /// NFC facts of raw words (see [`LegacyWords::nfc_and_encoding`]).
+    nfc: HashMap<Box<str>, NfcWord, FxBuild>,
     /// Reused buffer: (start, end, id) of each word of the text at hand.
     spans: Vec<(usize, usize, u32)>,
 }
 
+/// What the NFC prelude of [`repair`] needs of one raw word.
+struct NfcWord {
+    /// The word in NFC; `None` when that is the word itself.
+    nfc: Option<Box<str>>,
+    /// Holds a combining tone mark (Windows-1258 sends tones so).
+    tone: bool,
+    /// The word is in NFD.
+    nfd: bool,
+}
+
+impl NfcWord {
+    fn new(w: &str) -> NfcWord {
+        let nfc: String = w.nfc().collect();
+        NfcWord {
+            nfc: (nfc != w).then(|| nfc.into()),
+            tone: w.chars().any(is_combining_tone),
+            nfd: is_nfd(w),
+        }
+    }
+}
+
+/// No character of `s` is U+0300 or above: its UTF-8 has no byte 0xCC or
+/// above. Every such character is NFC (quick check "yes": the first
+/// character that is not, or may not be, is the combining grave U+0300), so
+/// the names written in ASCII and Latin-1 letters — most legacy 8-bit
+/// encodings as read — need no table lookups.
+fn below_combining_marks(s: &str) -> bool {
+    s.bytes().all(|b| b < 0xCC)
+}
+
 impl LegacyWords {
+    /// `nfc_and_encoding` (the whole-string specification, kept in the
+    /// tests) computed word by word, each distinct word's NFC kept: the
+    /// NFD and Windows-1258 names that need composing are made of a few
+    /// thousand distinct words, and composing a word costs some thirty
+    /// times a lookup.
+    ///
+    /// Why word by word is the same: white space characters are starters
+    /// (combining class 0) that compose with nothing, so canonical
+    /// reordering and composition never reach across them; the NFD check
+    /// restarts at each starter too. The white space itself is normalized
+    /// as it stands (U+2000 and U+2001 are singletons: NFC makes them U+2002
+    /// and U+2003).
+    fn nfc_and_encoding<'a>(&mut self, input: &'a str) -> (Cow<'a, str>, Encoding) {
+        if below_combining_marks(input) || is_nfc_quick(input.chars()) == IsNormalized::Yes {
+            return (Cow::Borrowed(input), Encoding::Unicode);
+        }
+        if self.nfc.len() >= LEGACY_WORDS {
+            self.nfc.clear();
+        }
+        let mut out = String::with_capacity(input.len() + 8);
+        let (mut tone, mut nfd) = (false, true);
+        let mut word = |w: &str, out: &mut String| {
+            if !self.nfc.contains_key(w) {
+                self.nfc.insert(w.into(), NfcWord::new(w));
+            }
+            let facts = &self.nfc[w];
+            out.push_str(facts.nfc.as_deref().unwrap_or(w));
+            (facts.tone, facts.nfd)
+        };
+        let mut start = None;
+        let mut i = 0;
+        while i < input.len() {
+            let (white, len) = white_at(input, i);
+            if white {
+                if let Some(st) = start.take() {
+                    let (t, d) = word(&input[st..i], &mut out);
+                    tone |= t;
+                    nfd &= d;
+                }
+                let space = &input[i..i + len];
+                if len == 1 {
+                    out.push_str(space);
+                } else {
+                    out.extend(space.nfc());
+                    nfd &= is_nfd(space);
+                }
+            } else if start.is_none() {
+                start = Some(i);
+            }
+            i += len;
+        }
+        if let Some(st) = start {
+            let (t, d) = word(&input[st..], &mut out);
+            tone |= t;
+            nfd &= d;
+        }
+        // Windows-1258 keeps base letters precomposed (â ê ô ơ ư ă and some
+        // toned Latin-1 letters) and sends tones as combining marks; fully
+        // decomposed NFD (macOS) decomposes the base letters too.
+        let enc = if tone && !nfd {
+            Encoding::Cp1258
+        } else {
+            Encoding::Unicode
+        };
+        (Cow::Owned(out), enc)
+    }
+
     fn id(&mut self, w: &str) -> u32 {
         if let Some(&i) = self.index.get(w) {
             return i;
@@ -990,17 +1222,22 @@ impl LegacyWords {
         spans.clear();
         let (mut clean, mut artefact, mut beyond) = (true, false, false);
         let mut start = None;
-        for (i, c) in text.char_indices() {
-            if c.is_whitespace() {
+        let mut i = 0;
+        while i < text.len() {
+            let (white, len) = white_at(text, i);
+            if white {
                 if let Some(st) = start.take() {
                     spans.push((st, i, self.id(&text[st..i])));
                 }
                 // An NBSP is white space and an artefact at once.
-                artefact |= may_be_artefact(c);
-                beyond |= !c.is_ascii() && !may_be_artefact(c);
+                if let Some(c) = text[i..].chars().next().filter(|c| !c.is_ascii()) {
+                    artefact |= may_be_artefact(c);
+                    beyond |= !may_be_artefact(c);
+                }
             } else if start.is_none() {
                 start = Some(i);
             }
+            i += len;
         }
         if let Some(st) = start {
             spans.push((st, text.len(), self.id(&text[st..])));
@@ -1074,10 +1311,10 @@ impl LegacyWords {
             (_, 0) => return None,
             (false, 1) => candidates.into_iter().next(),
             _ => {
-                let floor = rival.then(|| name_evidence(text));
+                let floor = rival.then(|| name_evidence_cached(text));
                 let mut best: Option<(Evidence, (String, Encoding))> = None;
                 for c in candidates {
-                    let n = name_evidence(&c.0);
+                    let n = name_evidence_cached(&c.0);
                     let beats_rival = floor.is_none_or(|f| n > f);
                     if beats_rival && best.as_ref().is_none_or(|(m, _)| n > *m) {
                         best = Some((n, c));
@@ -2373,11 +2610,98 @@ mod tests {
             proptest::prop_assert_eq!(repair(&input), repair_reference(&input));
         }
 
+        /// NFC word by word, with the per-word cache, is whole-string NFC,
+        /// with the same Windows-1258 verdict.
+        #[test]
+        fn word_by_word_nfc_matches_whole_string(
+            input in "[aeouyAEOUđĐươâêôăƯƠÂÊÔĂáàễệ\u{300}-\u{303}\u{306}\u{309}\u{31b}\u{323}\u{327} \t\u{85}\u{a0}\u{1680}\u{2000}-\u{200b}\u{3000}]{0,16}"
+        ) {
+            let mut words = LegacyWords::default();
+            let want = nfc_and_encoding(&input);
+            proptest::prop_assert_eq!(&words.nfc_and_encoding(&input), &want);
+            proptest::prop_assert_eq!(&words.nfc_and_encoding(&input), &want);
+        }
+
         #[test]
         fn word_by_word_repair_matches_whole_string_on_arbitrary_strings(
             input in proptest::prelude::any::<String>()
         ) {
             proptest::prop_assert_eq!(repair(&input), repair_reference(&input));
+        }
+    }
+
+    #[test]
+    fn white_at_agrees_with_is_whitespace_on_every_character() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let s = format!("{c}x");
+            let want = if c.is_whitespace() {
+                (true, c.len_utf8())
+            } else {
+                (false, 1)
+            };
+            assert_eq!(white_at(&s, 0), want, "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn characters_below_u0300_pass_the_nfc_quick_check() {
+        // The premise of `below_combining_marks`.
+        for c in (0..0x300).filter_map(char::from_u32) {
+            let s = c.to_string();
+            assert!(below_combining_marks(&s), "U+{:04X}", c as u32);
+            assert_eq!(is_nfc_quick(s.chars()), IsNormalized::Yes, "U+{:04X}", c as u32);
+        }
+        assert!(!below_combining_marks("a\u{300}"));
+        assert!(!below_combining_marks("Nguyễn"));
+    }
+
+    #[test]
+    fn word_by_word_nfc_matches_whole_string_nfc() {
+        let cases = [
+            // NFD (macOS), Windows-1258 (precomposed base, combining tone).
+            "Nguye\u{302}\u{303}n Thi\u{323} Ha\u{300}",
+            "Nguy\u{ea}\u{303}n Th\u{1b0}\u{300}a",
+            // A combining mark at the start of a word, after each kind of
+            // white space, and U+2000/U+2001, which NFC maps to U+2002/U+2003.
+            "a \u{301}b\u{a0}\u{303}c\u{2000}\u{323}d\u{2001}e\u{300}",
+            "\u{301}\u{1680}\u{300}\u{85}\u{3000}\u{309}\u{2001}",
+            // Marks out of canonical order, split by white space.
+            "a\u{323}\u{302} \u{302}\u{323}",
+            "\u{2000}",
+        ];
+        let mut words = LegacyWords::default();
+        for c in cases {
+            let want = nfc_and_encoding(c);
+            assert_eq!(words.nfc_and_encoding(c), want, "{c:?}");
+            assert_eq!(words.nfc_and_encoding(c), want, "{c:?} (cached)");
+        }
+    }
+
+    #[test]
+    fn cached_name_evidence_matches_the_tables() {
+        let texts = [
+            "Tôn Thất An",
+            "An Tôn Thất",
+            "TÔN THẤT AN",
+            "Hoà Kim Lan",
+            "Dũng Phó Văn",
+            "Lê-Hà  Giang",
+            "Vò THÕ CHI",
+            "",
+        ];
+        for t in texts {
+            let want = name_evidence(t);
+            assert_eq!(name_evidence_cached(t), want, "{t}");
+            assert_eq!(name_evidence_cached(t), want, "{t} (cached)");
+        }
+    }
+
+    #[test]
+    fn lookalike_scan_matches_contains() {
+        for c in (0..0x800).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            let want = s.contains(['Ð', 'Ɖ', 'ð', 'ɖ']);
+            assert_eq!(has_lookalike(s.as_bytes()), want, "U+{:04X}", c as u32);
         }
     }
 
