@@ -964,7 +964,11 @@ fn evidence_of(s: &str, tables: &mut impl WordTables) -> Evidence {
         given_first = standard;
     } else if n > 1 {
         for (len, score) in slots(0) {
-            let last = if len < n { usize::from(given(n - 1)) } else { 0 };
+            let last = if len < n {
+                usize::from(given(n - 1))
+            } else {
+                0
+            };
             standard = standard.max(score + last + others(len.min(n - 1)..n - 1));
         }
         for (len, score) in slots(1) {
@@ -2707,7 +2711,12 @@ mod tests {
         for c in (0..0x300).filter_map(char::from_u32) {
             let s = c.to_string();
             assert!(below_combining_marks(&s), "U+{:04X}", c as u32);
-            assert_eq!(is_nfc_quick(s.chars()), IsNormalized::Yes, "U+{:04X}", c as u32);
+            assert_eq!(
+                is_nfc_quick(s.chars()),
+                IsNormalized::Yes,
+                "U+{:04X}",
+                c as u32
+            );
         }
         assert!(!below_combining_marks("a\u{300}"));
         assert!(!below_combining_marks("Nguyễn"));
