@@ -550,8 +550,7 @@ impl Iterator for Runs<'_> {
 /// `input` in NFC, and the encoding to report if no legacy reading applies:
 /// Windows-1258 when it arrived with combining tones on precomposed bases.
 ///
-/// The specification of [`LegacyWords::nfc_and_encoding`], which [`repair`]
-/// uses.
+/// The specification of [`LegacyWords::nfc_words`], which [`repair`] uses.
 #[cfg(test)]
 fn nfc_and_encoding(input: &str) -> (Cow<'_, str>, Encoding) {
     if is_nfc_quick(input.chars()) == IsNormalized::Yes {
@@ -594,9 +593,11 @@ pub fn repair(input: &str) -> Repaired {
     }
 
     LEGACY.with_borrow_mut(|cache| {
-        let (text, fallback) = cache.nfc_and_encoding(input);
-        let legacy = cache.legacy(&text);
-        legacy.unwrap_or_else(|| unicode(fold_lookalikes(text), fallback))
+        cache.make_room();
+        let nfc = cache.nfc_words(input);
+        let legacy = cache.legacy(&nfc);
+        cache.spans = nfc.spans;
+        legacy.unwrap_or_else(|| unicode(fold_lookalikes(Cow::Owned(nfc.text)), nfc.fallback))
     })
 }
 
@@ -1164,6 +1165,15 @@ struct LegacyWords {
     spans: Vec<(usize, usize, u32)>,
 }
 
+/// No character of `s` is U+0300 or above: its UTF-8 has no byte 0xCC or
+/// above. Every such character is NFC (quick check "yes": the first
+/// character that is not, or may not be, is the combining grave U+0300), so
+/// words written in ASCII and Latin-1 letters — most legacy 8-bit encodings
+/// as read — are their own NFC without a table lookup.
+fn below_combining_marks(s: &str) -> bool {
+    s.bytes().all(|b| b < 0xCC)
+}
+
 /// What the NFC prelude of [`repair`] needs of one raw word.
 struct NfcWord {
     /// The word in NFC; `None` when that is the word itself.
@@ -1172,62 +1182,73 @@ struct NfcWord {
     tone: bool,
     /// The word is in NFD.
     nfd: bool,
+    /// The [`LegacyWords`] id of the word's NFC form.
+    id: u32,
 }
 
-impl NfcWord {
-    fn new(w: &str) -> NfcWord {
-        let nfc: String = w.nfc().collect();
-        NfcWord {
-            nfc: (nfc != w).then(|| nfc.into()),
-            tone: w.chars().any(is_combining_tone),
-            nfd: is_nfd(w),
-        }
-    }
-}
-
-/// No character of `s` is U+0300 or above: its UTF-8 has no byte 0xCC or
-/// above. Every such character is NFC (quick check "yes": the first
-/// character that is not, or may not be, is the combining grave U+0300), so
-/// the names written in ASCII and Latin-1 letters — most legacy 8-bit
-/// encodings as read — need no table lookups.
-fn below_combining_marks(s: &str) -> bool {
-    s.bytes().all(|b| b < 0xCC)
+/// A non-ASCII input of [`repair`] in NFC, split into words.
+struct NfcText {
+    text: String,
+    /// The encoding to report if no legacy reading applies: Windows-1258
+    /// when it arrived with combining tones on precomposed bases.
+    fallback: Encoding,
+    /// `(start, end, id)` of each word of `text`.
+    spans: Vec<(usize, usize, u32)>,
+    /// The white space of `text` holds a legacy artefact (an NBSP).
+    white_artefact: bool,
+    /// The white space of `text` holds a non-ASCII character that is no
+    /// artefact.
+    white_beyond: bool,
 }
 
 impl LegacyWords {
+    /// Empties the cache when full. `nfc` keeps ids of `words`, so the two
+    /// are emptied together.
+    fn make_room(&mut self) {
+        if self.words.len() >= LEGACY_WORDS || self.nfc.len() >= LEGACY_WORDS {
+            self.index.clear();
+            self.words.clear();
+            self.nfc.clear();
+        }
+    }
+
     /// `nfc_and_encoding` (the whole-string specification, kept in the
-    /// tests) computed word by word, each distinct word's NFC kept: the
-    /// NFD and Windows-1258 names that need composing are made of a few
-    /// thousand distinct words, and composing a word costs some thirty
-    /// times a lookup.
+    /// tests) computed word by word, each distinct raw word's NFC form and
+    /// its [`WordReadings`] id kept: one lookup per word gives both the NFC
+    /// text and the words [`LegacyWords::legacy`] needs, where the whole
+    /// string would be checked, composed, split and each word looked up
+    /// again. Composing a word costs some thirty times a lookup, and names
+    /// are made of a few thousand distinct words.
     ///
     /// Why word by word is the same: white space characters are starters
     /// (combining class 0) that compose with nothing, so canonical
-    /// reordering and composition never reach across them; the NFD check
-    /// restarts at each starter too. The white space itself is normalized
-    /// as it stands (U+2000 and U+2001 are singletons: NFC makes them U+2002
-    /// and U+2003).
-    fn nfc_and_encoding<'a>(&mut self, input: &'a str) -> (Cow<'a, str>, Encoding) {
-        if below_combining_marks(input) || is_nfc_quick(input.chars()) == IsNormalized::Yes {
-            return (Cow::Borrowed(input), Encoding::Unicode);
-        }
-        if self.nfc.len() >= LEGACY_WORDS {
-            self.nfc.clear();
-        }
+    /// reordering and composition never reach across them, and the NFD check
+    /// restarts at each starter too; a string that passes the NFC quick
+    /// check holds no combining tone (they are all "maybe"), so its
+    /// Windows-1258 verdict is "no" either way. The white space itself is
+    /// normalized as it stands (U+2000 and U+2001 are singletons: NFC makes
+    /// them U+2002 and U+2003). Call [`LegacyWords::make_room`] first.
+    fn nfc_words(&mut self, input: &str) -> NfcText {
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
         let mut out = String::with_capacity(input.len() + 8);
         let (mut tone, mut nfd) = (false, true);
-        let mut word = |w: &str, out: &mut String| {
-            if !self.nfc.contains_key(w) {
-                self.nfc.insert(w.into(), NfcWord::new(w));
-            }
-            let facts = &self.nfc[w];
-            out.push_str(facts.nfc.as_deref().unwrap_or(w));
-            (facts.tone, facts.nfd)
-        };
+        let (mut white_artefact, mut white_beyond) = (false, false);
         for (a, b, white) in runs(input) {
             let run = &input[a..b];
+            let start = out.len();
             if !white {
-                let (t, d) = word(run, &mut out);
+                let (t, d, id) = if let Some(w) = self.nfc.get(run) {
+                    out.push_str(w.nfc.as_deref().unwrap_or(run));
+                    (w.tone, w.nfd, w.id)
+                } else {
+                    let w = self.nfc_word(run);
+                    out.push_str(w.nfc.as_deref().unwrap_or(run));
+                    let facts = (w.tone, w.nfd, w.id);
+                    self.nfc.insert(run.into(), w);
+                    facts
+                };
+                spans.push((start, out.len(), id));
                 tone |= t;
                 nfd &= d;
             } else if run.is_ascii() {
@@ -1235,17 +1256,43 @@ impl LegacyWords {
             } else {
                 out.extend(run.nfc());
                 nfd &= is_nfd(run);
+                // An NBSP is white space and an artefact at once.
+                for c in out[start..].chars().filter(|c| !c.is_ascii()) {
+                    white_artefact |= may_be_artefact(c);
+                    white_beyond |= !may_be_artefact(c);
+                }
             }
         }
         // Windows-1258 keeps base letters precomposed (â ê ô ơ ư ă and some
         // toned Latin-1 letters) and sends tones as combining marks; fully
         // decomposed NFD (macOS) decomposes the base letters too.
-        let enc = if tone && !nfd {
+        let fallback = if tone && !nfd {
             Encoding::Cp1258
         } else {
             Encoding::Unicode
         };
-        (Cow::Owned(out), enc)
+        NfcText {
+            text: out,
+            fallback,
+            spans,
+            white_artefact,
+            white_beyond,
+        }
+    }
+
+    /// The [`NfcWord`] of raw word `w`, its NFC form given an id.
+    fn nfc_word(&mut self, w: &str) -> NfcWord {
+        let nfc: String = if below_combining_marks(w) {
+            w.to_owned()
+        } else {
+            w.nfc().collect()
+        };
+        NfcWord {
+            id: self.id(&nfc),
+            tone: w.chars().any(is_combining_tone),
+            nfd: is_nfd(w),
+            nfc: (nfc != w).then(|| nfc.into()),
+        }
     }
 
     fn id(&mut self, w: &str) -> u32 {
@@ -1258,8 +1305,8 @@ impl LegacyWords {
         i
     }
 
-    /// The legacy reading of NFC, non-ASCII `text`, if any: the rule of the
-    /// module docs. Candidates are the readings that change the text and
+    /// The legacy reading of non-ASCII text put in NFC by
+    /// [`LegacyWords::nfc_words`], if any: the rule of the module docs. Candidates are the readings that change the text and
     /// are made of valid syllables, tried in the order UTF-8 as
     /// Windows-1252, VNI, TCVN3. When the text is valid but made of legacy
     /// artefact characters only, its own reading is the rival: a UTF-8
@@ -1267,47 +1314,29 @@ impl LegacyWords {
     /// strictly more known name words; otherwise the candidate with the most
     /// known words wins, ties to the first (a single candidate is taken
     /// without looking anything up).
-    fn legacy(&mut self, text: &str) -> Option<Repaired> {
-        if self.words.len() >= LEGACY_WORDS {
-            self.index.clear();
-            self.words.clear();
-        }
-        let mut spans = std::mem::take(&mut self.spans);
-        spans.clear();
-        let (mut clean, mut artefact, mut beyond) = (true, false, false);
-        for (a, b, white) in runs(text) {
-            if !white {
-                spans.push((a, b, self.id(&text[a..b])));
-                continue;
-            }
-            // An NBSP is white space and an artefact at once.
-            for c in text[a..b].chars().filter(|c| !c.is_ascii()) {
-                artefact |= may_be_artefact(c);
-                beyond |= !may_be_artefact(c);
-            }
-        }
-        for &(_, _, id) in &spans {
+    fn legacy(&mut self, nfc: &NfcText) -> Option<Repaired> {
+        let (text, spans) = (nfc.text.as_str(), nfc.spans.as_slice());
+        let (mut clean, mut artefact, mut beyond) = (true, nfc.white_artefact, nfc.white_beyond);
+        for &(_, _, id) in spans {
             let w = &self.words[id as usize];
             clean &= w.clean;
             artefact |= w.artefact;
             beyond |= w.beyond;
         }
-        let result = if !clean {
-            self.fill(text, &spans);
-            self.choose(text, &spans, false)
+        if !clean {
+            self.fill(text, spans);
+            self.choose(text, spans, false)
         } else if artefact && !beyond {
             // Well-formed as it stands, but a legacy reading may be too:
             // only more known name words can overturn the Unicode reading.
             // An 8-bit legacy text read as Windows-1252 holds only such
             // characters, so one letter beyond them (ễ, ư, ă, Đ) proves the
             // text is genuine Unicode and spares the trials.
-            self.fill(text, &spans);
-            self.choose(text, &spans, true)
+            self.fill(text, spans);
+            self.choose(text, spans, true)
         } else {
             None
-        };
-        self.spans = spans;
-        result
+        }
     }
 
     /// Makes sure every word of `spans` has its [`Readings`].
@@ -2655,8 +2684,8 @@ mod tests {
         ) {
             let mut words = LegacyWords::default();
             let want = nfc_and_encoding(&input);
-            proptest::prop_assert_eq!(&words.nfc_and_encoding(&input), &want);
-            proptest::prop_assert_eq!(&words.nfc_and_encoding(&input), &want);
+            proptest::prop_assert_eq!(&nfc_checked(&mut words, &input), &want);
+            proptest::prop_assert_eq!(&nfc_checked(&mut words, &input), &want);
         }
 
         #[test]
@@ -2739,9 +2768,26 @@ mod tests {
         let mut words = LegacyWords::default();
         for c in cases {
             let want = nfc_and_encoding(c);
-            assert_eq!(words.nfc_and_encoding(c), want, "{c:?}");
-            assert_eq!(words.nfc_and_encoding(c), want, "{c:?} (cached)");
+            assert_eq!(nfc_checked(&mut words, c), want, "{c:?}");
+            assert_eq!(nfc_checked(&mut words, c), want, "{c:?} (cached)");
         }
+    }
+
+    /// `LegacyWords::nfc_words` as (text, encoding), after checking that its
+    /// spans are the words of the text, each with the id of its own text.
+    fn nfc_checked(words: &mut LegacyWords, input: &str) -> (Cow<'static, str>, Encoding) {
+        words.make_room();
+        let nfc = words.nfc_words(input);
+        let want: Vec<(usize, usize)> = runs(&nfc.text)
+            .filter(|r| !r.2)
+            .map(|(a, b, _)| (a, b))
+            .collect();
+        let got: Vec<(usize, usize)> = nfc.spans.iter().map(|&(a, b, _)| (a, b)).collect();
+        assert_eq!(got, want, "{input:?}");
+        for &(a, b, id) in &nfc.spans {
+            assert_eq!(words.index.get(&nfc.text[a..b]), Some(&id), "{input:?}");
+        }
+        (Cow::Owned(nfc.text), nfc.fallback)
     }
 
     #[test]
