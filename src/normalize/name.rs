@@ -196,40 +196,18 @@ impl WordCache {
         self.spans.clear();
         let mut facts = WordFacts::EMPTY;
         let mut ascii_space = true;
-        let mut start = None;
-        let bytes = s.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            // Bytes, not chars: names are mostly ASCII letters and spaces.
-            let (white, len) = match bytes[i] {
-                b'\t'..=b'\r' | b' ' => (true, 1),
-                b if b.is_ascii() => (false, 1),
-                _ => match s[i..].chars().next() {
-                    Some(c) => (c.is_whitespace(), c.len_utf8()),
-                    None => (false, 1), // unreachable: i is on a char boundary
-                },
-            };
+        for (a, b, white) in text::runs(s) {
             if white {
-                ascii_space &= len == 1;
-                if let Some(st) = start.take() {
-                    let id = self.id(&s[st..i]);
-                    facts = facts.and(self.facts[id as usize]);
-                    ids.push(id);
-                    self.spans.push((st, i));
-                }
+                ascii_space &= s.as_bytes()[a..b].is_ascii();
                 if bail && (!ascii_space || facts.hopeless()) {
                     return false;
                 }
-            } else if start.is_none() {
-                start = Some(i);
+            } else {
+                let id = self.id(&s[a..b]);
+                facts = facts.and(self.facts[id as usize]);
+                ids.push(id);
+                self.spans.push((a, b));
             }
-            i += len;
-        }
-        if let Some(st) = start {
-            let id = self.id(&s[st..]);
-            facts = facts.and(self.facts[id as usize]);
-            ids.push(id);
-            self.spans.push((st, s.len()));
         }
         ascii_space && facts.kept_as_unicode()
     }

@@ -452,8 +452,106 @@ fn words_clean(s: &str) -> bool {
 // repair
 // ---------------------------------------------------------------------------
 
+/// Byte classes for [`Runs`]: 0 a byte inside a word, 1 ASCII white space,
+/// 2 a lead byte that may begin non-ASCII white space. Of the non-ASCII
+/// characters only U+0085, U+00A0 (lead 0xC2), U+1680 (0xE1 0x9A),
+/// U+2000–U+205F (0xE2) and U+3000 (0xE3) are white space; the Vietnamese
+/// letters of U+1E00–U+1EFF (0xE1 0xB8–0xBB) need no decoding.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = b'\t';
+    while b <= b'\r' {
+        t[b as usize] = 1;
+        b += 1;
+    }
+    t[b' ' as usize] = 1;
+    t[0xC2] = 2;
+    t[0xE1] = 2;
+    t[0xE2] = 2;
+    t[0xE3] = 2;
+    t
+};
+
+/// The length of the white-space character (`char::is_whitespace`) at byte
+/// `i` of `s`, if there is one. `i` must be a character boundary, or a byte
+/// inside a character that is no white space: a scan that steps one byte
+/// over anything but white space keeps that true, as lead bytes are never
+/// continuation bytes.
+#[inline]
+fn white_len(s: &str, i: usize) -> Option<usize> {
+    let bytes = s.as_bytes();
+    match BYTE_CLASS[*bytes.get(i)? as usize] {
+        0 => None,
+        1 => Some(1),
+        _ if bytes[i] == 0xE1 && bytes.get(i + 1) != Some(&0x9A) => None,
+        _ => decode_white(s, i),
+    }
+}
+
+/// [`white_len`] for a lead byte that may begin white space.
+#[cold]
+fn decode_white(s: &str, i: usize) -> Option<usize> {
+    let c = s.get(i..)?.chars().next()?;
+    c.is_whitespace().then(|| c.len_utf8())
+}
+
+/// The maximal runs of `s` that are all white space or hold none, in order,
+/// as `(start, end, white)`: the words of `s.split(char::is_whitespace)`
+/// (without the empty ones) and the white space between them.
+///
+/// Bytes, not chars: names are mostly ASCII letters and spaces, and a word
+/// is scanned with one table lookup and one well-predicted branch per byte,
+/// where decoding characters costs several branches that the mix of ASCII
+/// and two- and three-byte letters defeats (branch misses were a large part
+/// of the cost of damaged names).
+pub(crate) fn runs(s: &str) -> Runs<'_> {
+    Runs { s, i: 0 }
+}
+
+/// The iterator of [`runs`].
+pub(crate) struct Runs<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl Iterator for Runs<'_> {
+    type Item = (usize, usize, bool);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, usize, bool)> {
+        let bytes = self.s.as_bytes();
+        let start = self.i;
+        let first = white_len(self.s, start);
+        if start >= bytes.len() {
+            return None;
+        }
+        let mut i = start;
+        if let Some(len) = first {
+            i += len;
+            while let Some(len) = white_len(self.s, i) {
+                i += len;
+            }
+        } else {
+            i += 1;
+            while i < bytes.len() {
+                match BYTE_CLASS[bytes[i] as usize] {
+                    0 => i += 1,
+                    1 => break,
+                    _ if white_len(self.s, i).is_some() => break,
+                    _ => i += 1,
+                }
+            }
+        }
+        self.i = i;
+        Some((start, i, first.is_some()))
+    }
+}
+
 /// `input` in NFC, and the encoding to report if no legacy reading applies:
 /// Windows-1258 when it arrived with combining tones on precomposed bases.
+///
+/// The specification of [`LegacyWords::nfc_words`], which [`repair`] uses.
+#[cfg(test)]
 fn nfc_and_encoding(input: &str) -> (Cow<'_, str>, Encoding) {
     if is_nfc_quick(input.chars()) == IsNormalized::Yes {
         return (Cow::Borrowed(input), Encoding::Unicode);
@@ -494,10 +592,13 @@ pub fn repair(input: &str) -> Repaired {
         return unicode(input.to_owned(), Encoding::Unicode);
     }
 
-    let (text, fallback) = nfc_and_encoding(input);
-
-    let legacy = LEGACY.with_borrow_mut(|cache| cache.legacy(&text));
-    legacy.unwrap_or_else(|| unicode(fold_lookalikes(text), fallback))
+    LEGACY.with_borrow_mut(|cache| {
+        cache.make_room();
+        let nfc = cache.nfc_words(input);
+        let legacy = cache.legacy(&nfc);
+        cache.spans = nfc.spans;
+        legacy.unwrap_or_else(|| unicode(fold_lookalikes(Cow::Owned(nfc.text)), nfc.fallback))
+    })
 }
 
 /// [`repair`] as first written, trying every reading of the whole string:
@@ -622,7 +723,7 @@ fn is_combining_tone(c: char) -> bool {
 }
 
 pub(crate) fn fold_lookalikes(text: Cow<'_, str>) -> String {
-    if !text.contains(['Ð', 'Ɖ', 'ð', 'ɖ']) {
+    if !has_lookalike(text.as_bytes()) {
         return text.into_owned();
     }
     text.chars()
@@ -632,6 +733,15 @@ pub(crate) fn fold_lookalikes(text: Cow<'_, str>) -> String {
             None => c,
         })
         .collect()
+}
+
+/// `s` holds Ð, ð, Ɖ or ɖ, found by their UTF-8 bytes (C3 90, C3 B0, C6 89,
+/// C9 96): a byte scan, where `str::contains` decodes every character.
+/// Lead bytes are never continuation bytes, so a match is a whole character.
+fn has_lookalike(s: &[u8]) -> bool {
+    s.windows(2).any(|w| {
+        w[0] >= 0xC3 && matches!(w, [0xC3, 0x90] | [0xC3, 0xB0] | [0xC6, 0x89] | [0xC9, 0x96])
+    })
 }
 
 /// A character that some legacy decoding reads differently: the Latin-1
@@ -709,69 +819,161 @@ type Evidence = (usize, usize, usize);
 /// The second breaks ties such as VNI "Hoà Chung": new-style Hoà (Hòa, a
 /// given name) Chung, or Hồ (a family name) Chung; the third ties such as
 /// VNI "Hoà Kim Lan", which also reads given name first (Hòa, Kim, Lan).
+///
+/// This form looks every word up in the tables; [`repair`] goes through
+/// [`EvidenceWords`], which keeps each word's table facts.
+#[cfg_attr(not(test), allow(dead_code))]
 fn name_evidence(s: &str) -> Evidence {
+    evidence_of(s, &mut TableFacts)
+}
+
+/// `name_evidence` with each word's table facts from `tables`.
+fn name_evidence_cached(s: &str) -> Evidence {
+    EVIDENCE.with_borrow_mut(|tables| evidence_of(s, tables))
+}
+
+/// A word in the family-name table ([`WordTables::bits`]).
+const IN_FAMILY: u8 = 1;
+/// A word in the given- or middle-name table.
+const IN_OTHER: u8 = 2;
+/// A word in the given-name table.
+const IN_GIVEN: u8 = 4;
+
+/// Where [`evidence_of`] gets the table facts of words.
+trait WordTables {
+    /// [`IN_FAMILY`], [`IN_OTHER`], [`IN_GIVEN`] of `w` (by [`in_tables`]).
+    fn bits(&mut self, w: &str) -> u8;
+    /// `a b` is a two-word family name of the table (Tôn Thất).
+    fn compound(&mut self, a: &str, b: &str) -> bool;
+}
+
+/// The tables themselves, looked up on every call.
+struct TableFacts;
+
+impl WordTables for TableFacts {
+    fn bits(&mut self, w: &str) -> u8 {
+        let mut bits = 0;
+        if in_tables(w, |w| datasets::family_name(w).is_some()) {
+            bits |= IN_FAMILY;
+        }
+        if in_tables(w, |w| {
+            datasets::is_given_name(w) || datasets::is_middle_name(w)
+        }) {
+            bits |= IN_OTHER;
+        }
+        if in_tables(w, datasets::is_given_name) {
+            bits |= IN_GIVEN;
+        }
+        bits
+    }
+
+    fn compound(&mut self, a: &str, b: &str) -> bool {
+        datasets::family_name(&format!("{a} {b}")).is_some_and(|f| f.compound)
+    }
+}
+
+/// Most words (and word pairs) one thread's [`EvidenceWords`] holds before
+/// it is emptied.
+const EVIDENCE_WORDS: usize = 1 << 15;
+
+thread_local! {
+    static EVIDENCE: RefCell<EvidenceWords> = RefCell::new(EvidenceWords::default());
+}
+
+/// [`TableFacts`] kept per distinct word and word pair, in a per-thread
+/// cache (emptied when full; results never depend on it). Each table
+/// lookup lower-cases, tries the old tone style and hashes with SipHash:
+/// some 1 000 instructions a word, and `name_evidence` makes three per
+/// word of every reading it weighs, on every name whose Unicode reading
+/// must be weighed against legacy ones (clean names written in Latin-1
+/// letters only, such as "Lê Thanh Hà", are among them).
+#[derive(Default)]
+struct EvidenceWords {
+    bits: HashMap<Box<str>, u8, FxBuild>,
+    pairs: HashMap<Box<str>, bool, FxBuild>,
+    /// Reused buffer: the pair key "a b".
+    pair: String,
+}
+
+impl WordTables for EvidenceWords {
+    fn bits(&mut self, w: &str) -> u8 {
+        if let Some(&b) = self.bits.get(w) {
+            return b;
+        }
+        if self.bits.len() >= EVIDENCE_WORDS {
+            self.bits.clear();
+        }
+        let b = TableFacts.bits(w);
+        self.bits.insert(w.into(), b);
+        b
+    }
+
+    fn compound(&mut self, a: &str, b: &str) -> bool {
+        self.pair.clear();
+        self.pair.push_str(a);
+        self.pair.push(' ');
+        self.pair.push_str(b);
+        if let Some(&c) = self.pairs.get(self.pair.as_str()) {
+            return c;
+        }
+        if self.pairs.len() >= EVIDENCE_WORDS {
+            self.pairs.clear();
+        }
+        let c = TableFacts.compound(a, b);
+        self.pairs.insert(self.pair.as_str().into(), c);
+        c
+    }
+}
+
+/// [`name_evidence`] with the table facts from `tables`.
+fn evidence_of(s: &str, tables: &mut impl WordTables) -> Evidence {
     let words: Vec<&str> = s
         .split(char::is_whitespace)
         .flat_map(|w| w.split('-'))
         .filter(|w| !w.is_empty())
         .collect();
     let n = words.len();
-    let compound = |i: usize| {
-        i + 1 < n
-            && datasets::family_name(&format!("{} {}", words[i], words[i + 1]))
-                .is_some_and(|f| f.compound)
-    };
-    let family: Vec<bool> = words
-        .iter()
-        .map(|w| in_tables(w, |w| datasets::family_name(w).is_some()))
+    let bits: Vec<u8> = words.iter().map(|w| tables.bits(w)).collect();
+    // compound[i]: words i and i + 1 form a two-word family name.
+    let compound: Vec<bool> = (0..n)
+        .map(|i| i + 1 < n && tables.compound(words[i], words[i + 1]))
         .collect();
-    let other: Vec<bool> = words
-        .iter()
-        .map(|w| {
-            in_tables(w, |w| {
-                datasets::is_given_name(w) || datasets::is_middle_name(w)
-            })
-        })
-        .collect();
-    let given: Vec<bool> = words
-        .iter()
-        .map(|w| in_tables(w, datasets::is_given_name))
-        .collect();
+    let family = |i: usize| bits[i] & IN_FAMILY != 0;
+    let other = |i: usize| bits[i] & IN_OTHER != 0;
+    let given = |i: usize| bits[i] & IN_GIVEN != 0;
     let mut any = 0;
     let mut i = 0;
     while i < n {
-        if compound(i) {
+        if compound[i] {
             any += 2;
             i += 2;
         } else {
-            any += usize::from(family[i] || other[i]);
+            any += usize::from(family(i) || other(i));
             i += 1;
         }
     }
-    let others = |r: std::ops::Range<usize>| other[r].iter().filter(|&&o| o).count();
+    let others = |r: std::ops::Range<usize>| r.filter(|&i| other(i)).count();
     // The family slot starting at `at`: (words it takes, words it scores).
     let slots = |at: usize| {
-        let mut v = vec![(1, usize::from(family[at]))];
-        if compound(at) {
-            v.push((2, 2));
-        }
-        v
+        let one = Some((1, usize::from(family(at))));
+        let two = compound[at].then_some((2, 2));
+        one.into_iter().chain(two)
     };
     let (mut standard, mut given_first) = (0, 0);
     if n == 1 {
-        standard = usize::from(family[0] || other[0]);
+        standard = usize::from(family(0) || other(0));
         given_first = standard;
     } else if n > 1 {
         for (len, score) in slots(0) {
             let last = if len < n {
-                usize::from(given[n - 1])
+                usize::from(given(n - 1))
             } else {
                 0
             };
             standard = standard.max(score + last + others(len.min(n - 1)..n - 1));
         }
         for (len, score) in slots(1) {
-            given_first = given_first.max(usize::from(given[0]) + score + others(1 + len..n));
+            given_first = given_first.max(usize::from(given(0)) + score + others(1 + len..n));
         }
     }
     (any, standard.max(given_first), standard)
@@ -957,11 +1159,142 @@ struct LegacyWords {
     index: HashMap<Box<str>, u32, FxBuild>,
     words: Vec<WordReadings>,
     viqr: HashMap<Box<str>, ViqrWord, FxBuild>,
+    /// NFC facts of raw words (see [`LegacyWords::nfc_and_encoding`]).
+    nfc: HashMap<Box<str>, NfcWord, FxBuild>,
     /// Reused buffer: (start, end, id) of each word of the text at hand.
     spans: Vec<(usize, usize, u32)>,
 }
 
+/// No character of `s` is U+0300 or above: its UTF-8 has no byte 0xCC or
+/// above. Every such character is NFC (quick check "yes": the first
+/// character that is not, or may not be, is the combining grave U+0300), so
+/// words written in ASCII and Latin-1 letters — most legacy 8-bit encodings
+/// as read — are their own NFC without a table lookup.
+fn below_combining_marks(s: &str) -> bool {
+    s.bytes().all(|b| b < 0xCC)
+}
+
+/// What the NFC prelude of [`repair`] needs of one raw word.
+struct NfcWord {
+    /// The word in NFC; `None` when that is the word itself.
+    nfc: Option<Box<str>>,
+    /// Holds a combining tone mark (Windows-1258 sends tones so).
+    tone: bool,
+    /// The word is in NFD.
+    nfd: bool,
+    /// The [`LegacyWords`] id of the word's NFC form.
+    id: u32,
+}
+
+/// A non-ASCII input of [`repair`] in NFC, split into words.
+struct NfcText {
+    text: String,
+    /// The encoding to report if no legacy reading applies: Windows-1258
+    /// when it arrived with combining tones on precomposed bases.
+    fallback: Encoding,
+    /// `(start, end, id)` of each word of `text`.
+    spans: Vec<(usize, usize, u32)>,
+    /// The white space of `text` holds a legacy artefact (an NBSP).
+    white_artefact: bool,
+    /// The white space of `text` holds a non-ASCII character that is no
+    /// artefact.
+    white_beyond: bool,
+}
+
 impl LegacyWords {
+    /// Empties the cache when full. `nfc` keeps ids of `words`, so the two
+    /// are emptied together.
+    fn make_room(&mut self) {
+        if self.words.len() >= LEGACY_WORDS || self.nfc.len() >= LEGACY_WORDS {
+            self.index.clear();
+            self.words.clear();
+            self.nfc.clear();
+        }
+    }
+
+    /// `nfc_and_encoding` (the whole-string specification, kept in the
+    /// tests) computed word by word, each distinct raw word's NFC form and
+    /// its [`WordReadings`] id kept: one lookup per word gives both the NFC
+    /// text and the words [`LegacyWords::legacy`] needs, where the whole
+    /// string would be checked, composed, split and each word looked up
+    /// again. Composing a word costs some thirty times a lookup, and names
+    /// are made of a few thousand distinct words.
+    ///
+    /// Why word by word is the same: white space characters are starters
+    /// (combining class 0) that compose with nothing, so canonical
+    /// reordering and composition never reach across them, and the NFD check
+    /// restarts at each starter too; a string that passes the NFC quick
+    /// check holds no combining tone (they are all "maybe"), so its
+    /// Windows-1258 verdict is "no" either way. The white space itself is
+    /// normalized as it stands (U+2000 and U+2001 are singletons: NFC makes
+    /// them U+2002 and U+2003). Call [`LegacyWords::make_room`] first.
+    fn nfc_words(&mut self, input: &str) -> NfcText {
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        let mut out = String::with_capacity(input.len() + 8);
+        let (mut tone, mut nfd) = (false, true);
+        let (mut white_artefact, mut white_beyond) = (false, false);
+        for (a, b, white) in runs(input) {
+            let run = &input[a..b];
+            let start = out.len();
+            if !white {
+                let (t, d, id) = if let Some(w) = self.nfc.get(run) {
+                    out.push_str(w.nfc.as_deref().unwrap_or(run));
+                    (w.tone, w.nfd, w.id)
+                } else {
+                    let w = self.nfc_word(run);
+                    out.push_str(w.nfc.as_deref().unwrap_or(run));
+                    let facts = (w.tone, w.nfd, w.id);
+                    self.nfc.insert(run.into(), w);
+                    facts
+                };
+                spans.push((start, out.len(), id));
+                tone |= t;
+                nfd &= d;
+            } else if run.is_ascii() {
+                out.push_str(run);
+            } else {
+                out.extend(run.nfc());
+                nfd &= is_nfd(run);
+                // An NBSP is white space and an artefact at once.
+                for c in out[start..].chars().filter(|c| !c.is_ascii()) {
+                    white_artefact |= may_be_artefact(c);
+                    white_beyond |= !may_be_artefact(c);
+                }
+            }
+        }
+        // Windows-1258 keeps base letters precomposed (â ê ô ơ ư ă and some
+        // toned Latin-1 letters) and sends tones as combining marks; fully
+        // decomposed NFD (macOS) decomposes the base letters too.
+        let fallback = if tone && !nfd {
+            Encoding::Cp1258
+        } else {
+            Encoding::Unicode
+        };
+        NfcText {
+            text: out,
+            fallback,
+            spans,
+            white_artefact,
+            white_beyond,
+        }
+    }
+
+    /// The [`NfcWord`] of raw word `w`, its NFC form given an id.
+    fn nfc_word(&mut self, w: &str) -> NfcWord {
+        let nfc: String = if below_combining_marks(w) {
+            w.to_owned()
+        } else {
+            w.nfc().collect()
+        };
+        NfcWord {
+            id: self.id(&nfc),
+            tone: w.chars().any(is_combining_tone),
+            nfd: is_nfd(w),
+            nfc: (nfc != w).then(|| nfc.into()),
+        }
+    }
+
     fn id(&mut self, w: &str) -> u32 {
         if let Some(&i) = self.index.get(w) {
             return i;
@@ -972,8 +1305,8 @@ impl LegacyWords {
         i
     }
 
-    /// The legacy reading of NFC, non-ASCII `text`, if any: the rule of the
-    /// module docs. Candidates are the readings that change the text and
+    /// The legacy reading of non-ASCII text put in NFC by
+    /// [`LegacyWords::nfc_words`], if any: the rule of the module docs. Candidates are the readings that change the text and
     /// are made of valid syllables, tried in the order UTF-8 as
     /// Windows-1252, VNI, TCVN3. When the text is valid but made of legacy
     /// artefact characters only, its own reading is the rival: a UTF-8
@@ -981,52 +1314,29 @@ impl LegacyWords {
     /// strictly more known name words; otherwise the candidate with the most
     /// known words wins, ties to the first (a single candidate is taken
     /// without looking anything up).
-    fn legacy(&mut self, text: &str) -> Option<Repaired> {
-        if self.words.len() >= LEGACY_WORDS {
-            self.index.clear();
-            self.words.clear();
-        }
-        let mut spans = std::mem::take(&mut self.spans);
-        spans.clear();
-        let (mut clean, mut artefact, mut beyond) = (true, false, false);
-        let mut start = None;
-        for (i, c) in text.char_indices() {
-            if c.is_whitespace() {
-                if let Some(st) = start.take() {
-                    spans.push((st, i, self.id(&text[st..i])));
-                }
-                // An NBSP is white space and an artefact at once.
-                artefact |= may_be_artefact(c);
-                beyond |= !c.is_ascii() && !may_be_artefact(c);
-            } else if start.is_none() {
-                start = Some(i);
-            }
-        }
-        if let Some(st) = start {
-            spans.push((st, text.len(), self.id(&text[st..])));
-        }
-        for &(_, _, id) in &spans {
+    fn legacy(&mut self, nfc: &NfcText) -> Option<Repaired> {
+        let (text, spans) = (nfc.text.as_str(), nfc.spans.as_slice());
+        let (mut clean, mut artefact, mut beyond) = (true, nfc.white_artefact, nfc.white_beyond);
+        for &(_, _, id) in spans {
             let w = &self.words[id as usize];
             clean &= w.clean;
             artefact |= w.artefact;
             beyond |= w.beyond;
         }
-        let result = if !clean {
-            self.fill(text, &spans);
-            self.choose(text, &spans, false)
+        if !clean {
+            self.fill(text, spans);
+            self.choose(text, spans, false)
         } else if artefact && !beyond {
             // Well-formed as it stands, but a legacy reading may be too:
             // only more known name words can overturn the Unicode reading.
             // An 8-bit legacy text read as Windows-1252 holds only such
             // characters, so one letter beyond them (ễ, ư, ă, Đ) proves the
             // text is genuine Unicode and spares the trials.
-            self.fill(text, &spans);
-            self.choose(text, &spans, true)
+            self.fill(text, spans);
+            self.choose(text, spans, true)
         } else {
             None
-        };
-        self.spans = spans;
-        result
+        }
     }
 
     /// Makes sure every word of `spans` has its [`Readings`].
@@ -1074,10 +1384,10 @@ impl LegacyWords {
             (_, 0) => return None,
             (false, 1) => candidates.into_iter().next(),
             _ => {
-                let floor = rival.then(|| name_evidence(text));
+                let floor = rival.then(|| name_evidence_cached(text));
                 let mut best: Option<(Evidence, (String, Encoding))> = None;
                 for c in candidates {
-                    let n = name_evidence(&c.0);
+                    let n = name_evidence_cached(&c.0);
                     let beats_rival = floor.is_none_or(|f| n > f);
                     if beats_rival && best.as_ref().is_none_or(|(m, _)| n > *m) {
                         best = Some((n, c));
@@ -1142,19 +1452,7 @@ impl LegacyWords {
         }
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
-        let mut start = None;
-        for (i, c) in s.char_indices() {
-            if c.is_whitespace() {
-                if let Some(st) = start.take() {
-                    spans.push((st, i, 0));
-                }
-            } else if start.is_none() {
-                start = Some(i);
-            }
-        }
-        if let Some(st) = start {
-            spans.push((st, s.len(), 0));
-        }
+        spans.extend(runs(s).filter(|r| !r.2).map(|(a, b, _)| (a, b, 0)));
         let mut score = 0;
         let mut clean = true;
         for &(a, b, _) in &spans {
@@ -2374,10 +2672,149 @@ mod tests {
         }
 
         #[test]
+        fn runs_match_their_specification(input in proptest::prelude::any::<String>()) {
+            proptest::prop_assert_eq!(runs(&input).collect::<Vec<_>>(), runs_reference(&input));
+        }
+
+        /// NFC word by word, with the per-word cache, is whole-string NFC,
+        /// with the same Windows-1258 verdict.
+        #[test]
+        fn word_by_word_nfc_matches_whole_string(
+            input in "[aeouyAEOUđĐươâêôăƯƠÂÊÔĂáàễệ\u{300}-\u{303}\u{306}\u{309}\u{31b}\u{323}\u{327} \t\u{85}\u{a0}\u{1680}\u{2000}-\u{200b}\u{3000}]{0,16}"
+        ) {
+            let mut words = LegacyWords::default();
+            let want = nfc_and_encoding(&input);
+            proptest::prop_assert_eq!(&nfc_checked(&mut words, &input), &want);
+            proptest::prop_assert_eq!(&nfc_checked(&mut words, &input), &want);
+        }
+
+        #[test]
         fn word_by_word_repair_matches_whole_string_on_arbitrary_strings(
             input in proptest::prelude::any::<String>()
         ) {
             proptest::prop_assert_eq!(repair(&input), repair_reference(&input));
+        }
+    }
+
+    #[test]
+    fn white_len_agrees_with_is_whitespace_on_every_character() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let s = format!("{c}x");
+            let want = c.is_whitespace().then(|| c.len_utf8());
+            assert_eq!(white_len(&s, 0), want, "U+{:04X}", c as u32);
+        }
+    }
+
+    /// `runs` as specified: words and white space by `char::is_whitespace`.
+    fn runs_reference(s: &str) -> Vec<(usize, usize, bool)> {
+        let mut out: Vec<(usize, usize, bool)> = Vec::new();
+        for (i, c) in s.char_indices() {
+            let white = c.is_whitespace();
+            let end = i + c.len_utf8();
+            match out.last_mut() {
+                Some(last) if last.2 == white => last.1 = end,
+                _ => out.push((i, end, white)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn runs_split_words_and_white_space() {
+        let cases = [
+            "",
+            " ",
+            "Nguyễn  Văn\tAn ",
+            "\u{a0}Hà\u{a0}\u{2000}Nội\u{3000}\u{1680}x\u{85}y\u{2028}",
+            "\u{1ea0}\u{1e9a}\u{169f}\u{1680}\u{167f}",
+            "Nguy\u{ea}\u{303}n\u{202f}\u{205f}\u{200b}Ð",
+        ];
+        for c in cases {
+            assert_eq!(runs(c).collect::<Vec<_>>(), runs_reference(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn characters_below_u0300_pass_the_nfc_quick_check() {
+        // The premise of `below_combining_marks`.
+        for c in (0..0x300).filter_map(char::from_u32) {
+            let s = c.to_string();
+            assert!(below_combining_marks(&s), "U+{:04X}", c as u32);
+            assert_eq!(
+                is_nfc_quick(s.chars()),
+                IsNormalized::Yes,
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        assert!(!below_combining_marks("a\u{300}"));
+        assert!(!below_combining_marks("Nguyễn"));
+    }
+
+    #[test]
+    fn word_by_word_nfc_matches_whole_string_nfc() {
+        let cases = [
+            // NFD (macOS), Windows-1258 (precomposed base, combining tone).
+            "Nguye\u{302}\u{303}n Thi\u{323} Ha\u{300}",
+            "Nguy\u{ea}\u{303}n Th\u{1b0}\u{300}a",
+            // A combining mark at the start of a word, after each kind of
+            // white space, and U+2000/U+2001, which NFC maps to U+2002/U+2003.
+            "a \u{301}b\u{a0}\u{303}c\u{2000}\u{323}d\u{2001}e\u{300}",
+            "\u{301}\u{1680}\u{300}\u{85}\u{3000}\u{309}\u{2001}",
+            // Marks out of canonical order, split by white space.
+            "a\u{323}\u{302} \u{302}\u{323}",
+            "\u{2000}",
+        ];
+        let mut words = LegacyWords::default();
+        for c in cases {
+            let want = nfc_and_encoding(c);
+            assert_eq!(nfc_checked(&mut words, c), want, "{c:?}");
+            assert_eq!(nfc_checked(&mut words, c), want, "{c:?} (cached)");
+        }
+    }
+
+    /// `LegacyWords::nfc_words` as (text, encoding), after checking that its
+    /// spans are the words of the text, each with the id of its own text.
+    fn nfc_checked(words: &mut LegacyWords, input: &str) -> (Cow<'static, str>, Encoding) {
+        words.make_room();
+        let nfc = words.nfc_words(input);
+        let want: Vec<(usize, usize)> = runs(&nfc.text)
+            .filter(|r| !r.2)
+            .map(|(a, b, _)| (a, b))
+            .collect();
+        let got: Vec<(usize, usize)> = nfc.spans.iter().map(|&(a, b, _)| (a, b)).collect();
+        assert_eq!(got, want, "{input:?}");
+        for &(a, b, id) in &nfc.spans {
+            assert_eq!(words.index.get(&nfc.text[a..b]), Some(&id), "{input:?}");
+        }
+        (Cow::Owned(nfc.text), nfc.fallback)
+    }
+
+    #[test]
+    fn cached_name_evidence_matches_the_tables() {
+        let texts = [
+            "Tôn Thất An",
+            "An Tôn Thất",
+            "TÔN THẤT AN",
+            "Hoà Kim Lan",
+            "Dũng Phó Văn",
+            "Lê-Hà  Giang",
+            "Vò THÕ CHI",
+            "",
+        ];
+        for t in texts {
+            let want = name_evidence(t);
+            assert_eq!(name_evidence_cached(t), want, "{t}");
+            assert_eq!(name_evidence_cached(t), want, "{t} (cached)");
+        }
+    }
+
+    #[test]
+    fn lookalike_scan_matches_contains() {
+        for c in (0..0x800).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            let want = s.contains(['Ð', 'Ɖ', 'ð', 'ɖ']);
+            assert_eq!(has_lookalike(s.as_bytes()), want, "U+{:04X}", c as u32);
         }
     }
 
