@@ -38,8 +38,8 @@ use crate::compare::comparisons;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::index::{
-    read_index, read_manifest, record_id_slots, row_fingerprint, write_index, IndexContents,
-    Postings, PostingsRef, RunIndex,
+    read_index, read_manifest, record_id_slots, row_fingerprint, write_index_with, BasePostings,
+    IndexContents, Postings, PostingsRef, PostingsWrite, RunIndex, COMPACT_FRACTION,
 };
 use crate::intern::NONE;
 use crate::load::StringColumn;
@@ -106,6 +106,9 @@ pub struct UpdateSummary {
     pub blocks_grown_over_cap: u64,
     /// Blocks that shrank to the cap (their pairs scored).
     pub blocks_shrunk_under_cap: u64,
+    /// Whether the index postings were rewritten as a new base (see
+    /// [`COMPACT_FRACTION`]) rather than linked to the previous base plus a delta.
+    pub index_compacted: bool,
     pub clusters: u64,
     pub clusters_with_duplicates: u64,
     pub largest_cluster: u64,
@@ -656,14 +659,13 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                 .filter(|&(key, _)| key != NO_KEY)
                 .collect();
             fresh_keys.par_sort_unstable();
-            let post = &idx.postings[k];
             let rk = &removed_keys[k];
             let mut keys: Vec<u64> = fresh_keys.iter().map(|&(key, _)| key).collect();
             keys.extend_from_slice(rk);
             keys.par_sort_unstable();
             keys.dedup();
             for &key in &keys {
-                let old_size = post.range(key).len();
+                let old_size = previous_count(&idx, k, key);
                 let gone = rk.partition_point(|&x| x <= key) - rk.partition_point(|&x| x < key);
                 let came = fresh_keys.partition_point(|&(x, _)| x <= key)
                     - fresh_keys.partition_point(|&(x, _)| x < key);
@@ -685,16 +687,16 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         let (count, mut found) = tasks
             .par_iter()
             .map(|&(k, key, reopened)| {
-                let post = &idx.postings[k];
                 let fk = &fresh_keys_per_rule[k];
                 let lo = fk.partition_point(|&(x, _)| x < key);
                 let hi = fk.partition_point(|&(x, _)| x <= key);
                 let fresh: Vec<u32> = fk[lo..hi].iter().map(|&(_, i)| i).collect();
-                let mut old: Vec<u32> = post.records[post.range(key)]
-                    .iter()
-                    .map(|&j| old_to_new[j as usize])
-                    .filter(|&i| i != NONE)
-                    .collect();
+                let mut old: Vec<u32> = Vec::new();
+                previous_records(&idx, k, key, &mut old);
+                old.retain_mut(|j| {
+                    *j = old_to_new[*j as usize];
+                    *j != NONE
+                });
                 old.sort_unstable();
                 let mut out = Vec::new();
                 let mut count = 0u64;
@@ -812,15 +814,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                                     Mode::Dedupe,
                                 )
                             },
-                            || {
-                                // Previous entries of remaining records, then the
-                                // normalized rows', per key.
-                                idx.postings
-                                    .par_iter()
-                                    .zip(&fresh_keys_per_rule)
-                                    .map(|(post, fresh)| merge_postings(post, &old_to_new, fresh))
-                                    .collect::<Vec<Postings>>()
-                            },
+                            || new_postings(&idx, &old_to_new, &fresh_keys_per_rule, store.len()),
                         )
                     },
                     || record_id_slots(&store),
@@ -864,9 +858,19 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                 Ok(vec![clusters_file?, changes_file?])
             },
             || {
-                let refs: Vec<PostingsRef<'_>> =
-                    new_postings.iter().map(PostingsRef::Sorted).collect();
-                write_index(
+                let refs: Vec<PostingsRef<'_>> = match &new_postings {
+                    NewPostings::Compacted(p) => p.iter().map(PostingsRef::Sorted).collect(),
+                    NewPostings::Layered { .. } => Vec::new(),
+                };
+                let how = match &new_postings {
+                    NewPostings::Compacted(_) => PostingsWrite::Full,
+                    NewPostings::Layered { base_map, delta } => PostingsWrite::Layered {
+                        previous_index: &idx.dir,
+                        base_map,
+                        delta,
+                    },
+                };
+                write_index_with(
                     &opts.out,
                     &IndexContents {
                         config: &config,
@@ -879,6 +883,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                         cluster_of: &ids.cluster_of,
                         cluster_names: &ids.names,
                     },
+                    how,
                 )
             },
         );
@@ -905,6 +910,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         matching_pairs,
         blocks_grown_over_cap: grown,
         blocks_shrunk_under_cap: shrunk,
+        index_compacted: matches!(new_postings, NewPostings::Compacted(_)),
         clusters: n_clusters,
         clusters_with_duplicates: multi,
         largest_cluster: largest,
@@ -929,28 +935,125 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     Ok(summary)
 }
 
-/// Previous postings of remaining records (mapped to new indices) merged with
-/// the normalized rows' (key, row), sorted by key; within a key the previous
-/// entries come first.
-fn merge_postings(old: &Postings, old_to_new: &[u32], fresh: &[(u64, u32)]) -> Postings {
+/// The previous run's records with `key` under rule `k` (previous numbering):
+/// the live base entries, then the delta's.
+fn previous_records(idx: &RunIndex, k: usize, key: u64, out: &mut Vec<u32>) {
+    let p = &idx.postings[k];
+    for e in p.base.range(key) {
+        let r = idx.base_map[p.base.records.get(e) as usize];
+        if r != NONE {
+            out.push(r);
+        }
+    }
+    out.extend_from_slice(&p.delta.records[p.delta.range(key)]);
+}
+
+/// How many of the previous run's records have `key` under rule `k`.
+fn previous_count(idx: &RunIndex, k: usize, key: u64) -> usize {
+    let p = &idx.postings[k];
+    let live = p
+        .base
+        .range(key)
+        .filter(|&e| idx.base_map[p.base.records.get(e) as usize] != NONE)
+        .count();
+    live + p.delta.range(key).len()
+}
+
+/// The new run's postings.
+enum NewPostings {
+    /// The previous base files stay (linked); the base map now points to
+    /// this run's records, and the delta holds every record not in the base.
+    Layered {
+        base_map: Vec<u32>,
+        delta: Vec<Postings>,
+    },
+    /// One new base: the delta outgrew [`COMPACT_FRACTION`] of the base.
+    Compacted(Vec<Postings>),
+}
+
+/// The previous base map and delta carried to this run's record numbers
+/// (`old_to_new`; `n` records), the normalized rows' keys (`fresh`, per
+/// rule, sorted) added to the delta; compacted into a new base when the
+/// records added since the base and the base records gone since outnumber
+/// [`COMPACT_FRACTION`] of the base.
+fn new_postings(
+    idx: &RunIndex,
+    old_to_new: &[u32],
+    fresh: &[Vec<(u64, u32)>],
+    n: usize,
+) -> NewPostings {
+    let base_map: Vec<u32> = idx
+        .base_map
+        .par_iter()
+        .map(|&p| if p == NONE { NONE } else { old_to_new[p as usize] })
+        .collect();
+    let delta: Vec<Vec<(u64, u32)>> = idx
+        .postings
+        .par_iter()
+        .zip(fresh)
+        .map(|(p, fresh)| {
+            let mut v: Vec<(u64, u32)> = p
+                .delta
+                .keys
+                .iter()
+                .zip(&p.delta.records)
+                .filter_map(|(&key, &r)| {
+                    let i = old_to_new[r as usize];
+                    (i != NONE).then_some((key, i))
+                })
+                .collect();
+            v.extend_from_slice(fresh);
+            v.par_sort_unstable();
+            v
+        })
+        .collect();
+    let n_base = base_map.len();
+    let live = base_map.par_iter().filter(|&&r| r != NONE).count();
+    let outgrown = (n - live) + (n_base - live);
+    if n_base == 0 || outgrown as f64 > COMPACT_FRACTION * n_base as f64 {
+        NewPostings::Compacted(
+            idx.postings
+                .par_iter()
+                .zip(&delta)
+                .map(|(p, d)| merge_base(&p.base, &base_map, d))
+                .collect(),
+        )
+    } else {
+        NewPostings::Layered {
+            base_map,
+            delta: delta
+                .into_iter()
+                .map(|v| Postings {
+                    keys: v.iter().map(|&(k, _)| k).collect(),
+                    records: v.iter().map(|&(_, r)| r).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A new base: the live base entries (mapped by `base_map`) merged with the
+/// delta by key; within a key the base entries come first.
+fn merge_base(base: &BasePostings, base_map: &[u32], delta: &[(u64, u32)]) -> Postings {
     let mut out = Postings {
-        keys: Vec::with_capacity(old.keys.len() + fresh.len()),
-        records: Vec::with_capacity(old.keys.len() + fresh.len()),
+        keys: Vec::with_capacity(base.keys.len() + delta.len()),
+        records: Vec::with_capacity(base.keys.len() + delta.len()),
     };
     let mut f = 0;
-    for (&key, &j) in old.keys.iter().zip(&old.records) {
-        while f < fresh.len() && fresh[f].0 < key {
-            out.keys.push(fresh[f].0);
-            out.records.push(fresh[f].1);
+    for e in 0..base.keys.len() {
+        let key = base.keys.get(e);
+        while f < delta.len() && delta[f].0 < key {
+            out.keys.push(delta[f].0);
+            out.records.push(delta[f].1);
             f += 1;
         }
-        let i = old_to_new[j as usize];
+        let i = base_map[base.records.get(e) as usize];
         if i != NONE {
             out.keys.push(key);
             out.records.push(i);
         }
     }
-    for &(key, i) in &fresh[f..] {
+    for &(key, i) in &delta[f..] {
         out.keys.push(key);
         out.records.push(i);
     }
