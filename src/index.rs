@@ -344,6 +344,11 @@ pub struct StrTable {
 }
 
 impl StrTable {
+    /// Appends a string (it gets index `len()`).
+    pub fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len() as u64);
+    }
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -711,14 +716,17 @@ fn unpack_dob(x: u64) -> Dob {
 /// postings as a new base. The files are independent: they are encoded and
 /// written in parallel.
 pub fn write_index(run_dir: &Path, c: &IndexContents<'_>) -> Result<PendingIndex> {
-    write_index_with(run_dir, c, PostingsWrite::Full)
+    write_index_with(run_dir, c, PostingsWrite::Full, None)
 }
 
-/// [`write_index`] with the postings written as `postings` says.
+/// [`write_index`] with the postings written as `postings` says, and the
+/// cluster ids from `cluster_names` when given (then
+/// `IndexContents::cluster_names` is not used).
 pub fn write_index_with(
     run_dir: &Path,
     c: &IndexContents<'_>,
     postings: PostingsWrite<'_>,
+    cluster_names: Option<&StrTable>,
 ) -> Result<PendingIndex> {
     let tmp = tempfile::Builder::new()
         .prefix(".dinhdanh-index-")
@@ -958,12 +966,14 @@ pub fn write_index_with(
         });
         sc.spawn(|_| {
             keep(
-                write_array(dir, "cluster.u32", c.cluster_of).and_then(|()| {
-                    write_strings(
+                write_array(dir, "cluster.u32", c.cluster_of).and_then(|()| match cluster_names {
+                    Some(t) => write_bytes(dir, "cluster_names.bytes", t.text.as_bytes())
+                        .and_then(|()| write_array(dir, "cluster_names.ends.u64", &t.ends)),
+                    None => write_strings(
                         dir,
                         "cluster_names",
                         c.cluster_names.iter().map(String::as_str),
-                    )
+                    ),
                 }),
             )
         });
@@ -983,7 +993,7 @@ pub fn write_index_with(
         records: s.len() as u64,
         rules: c.config.blocking.rules.clone(),
         pairs: c.pairs.len() as u64,
-        clusters: c.cluster_names.len() as u64,
+        clusters: cluster_names.map_or(c.cluster_names.len(), StrTable::len) as u64,
         name_entries: s.names.entries.len() as u64,
         extras: s.extras.len() as u64,
         base_records: match postings {

@@ -34,12 +34,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::block::{parse_rule, rule_key, Rule, NO_KEY};
+use crate::cluster::{conflict_aware_components, Clusters, UnionFind, WeightedPair};
 use crate::compare::comparisons;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::index::{
     read_index, read_manifest, record_id_slots, row_fingerprint, write_index_with, BasePostings,
-    IndexContents, Postings, PostingsRef, PostingsWrite, RunIndex, COMPACT_FRACTION,
+    IndexContents, Postings, PostingsRef, PostingsWrite, RunIndex, StrTable, COMPACT_FRACTION,
 };
 use crate::intern::NONE;
 use crate::load::StringColumn;
@@ -52,7 +53,7 @@ use crate::pipeline::{
 };
 use crate::progress::Progress;
 use crate::report::parquet::ParquetOut;
-use crate::store::{RawRow, RecordId, RecordStore, Rejects, StoreBuilder};
+use crate::store::{Cid, RawRow, RecordId, RecordStore, Rejects, StoreBuilder};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -527,6 +528,187 @@ fn seen_earlier(store: &RecordStore, rules: &[Rule], k: usize, a: RecordId, b: R
     })
 }
 
+/// The clusters of the new store, recomputed only for the components (of
+/// the graph of matching pairs) that changed; every other cluster is a
+/// previous cluster, carried over without being clustered again. Returns
+/// the clusters and, per record, whether its component was recomputed.
+///
+/// Why this equals [`cluster_pairs`] over all pairs: its greedy decisions
+/// within one component depend only on that component's pairs and their
+/// order (weight, then record indices). A record is dirty when it was
+/// normalized anew or is an end of a matching pair that appeared,
+/// disappeared or changed weight (a pair with a deleted or changed record
+/// disappears). A new component without a dirty record has exactly the
+/// pairs, with the same weights, of a previous component; the caller calls
+/// this only when the unchanged records kept their relative order, so those
+/// pairs are also considered in the same order, and the previous clusters of
+/// the component come out again. Each dirty component is clustered alone
+/// with its records renumbered in order (which keeps the order of its pairs).
+fn incremental_clusters(
+    store: &RecordStore,
+    pairs: &[ScoredPair],
+    link_w: f64,
+    idx: &RunIndex,
+    old_to_new: &[u32],
+) -> (Clusters, Vec<bool>) {
+    let n = store.len();
+    let mut dirty = vec![false; n];
+    let mut new_to_old = vec![NONE; n];
+    for (j, &i) in old_to_new.iter().enumerate() {
+        if i != NONE {
+            new_to_old[i as usize] = j as u32;
+        }
+    }
+    for (i, &j) in new_to_old.iter().enumerate() {
+        if j == NONE {
+            dirty[i] = true;
+        }
+    }
+    // Matching pairs (a, b, weight bits), both sorted by (a, b): the order
+    // of the unchanged records is kept, so mapping keeps the previous sort.
+    let now: Vec<(u32, u32, u64)> = pairs
+        .iter()
+        .filter(|p| p.weight >= link_w)
+        .map(|p| (p.a.0, p.b.0, p.weight.to_bits()))
+        .collect();
+    let old = &idx.pairs;
+    let mut before: Vec<(u32, u32, u64)> = Vec::new();
+    for p in 0..old.len() {
+        if old.weight[p] < link_w {
+            continue;
+        }
+        let (a, b) = (
+            old_to_new[old.a[p] as usize],
+            old_to_new[old.b[p] as usize],
+        );
+        if a == NONE || b == NONE {
+            for x in [a, b] {
+                if x != NONE {
+                    dirty[x as usize] = true;
+                }
+            }
+        } else {
+            before.push((a, b, old.weight[p].to_bits()));
+        }
+    }
+    let (mut x, mut y) = (0, 0);
+    loop {
+        let (p, q) = match (now.get(x), before.get(y)) {
+            (None, None) => break,
+            (p, q) => (p, q),
+        };
+        let order = match (p, q) {
+            (Some(p), Some(q)) => (p.0, p.1).cmp(&(q.0, q.1)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        let mut mark = |e: &(u32, u32, u64)| {
+            dirty[e.0 as usize] = true;
+            dirty[e.1 as usize] = true;
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                p.into_iter().for_each(&mut mark);
+                x += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                q.into_iter().for_each(&mut mark);
+                y += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                if p != q {
+                    p.into_iter().for_each(&mut mark);
+                }
+                x += 1;
+                y += 1;
+            }
+        }
+    }
+    drop(before);
+    // Components of the new matching pairs; those with a dirty record are redone.
+    let mut uf = UnionFind::new(n);
+    for &(a, b, _) in &now {
+        uf.union(a, b);
+    }
+    let mut dirty_root = vec![false; n];
+    for i in 0..n {
+        if dirty[i] {
+            let r = uf.find(i as u32);
+            dirty_root[r as usize] = true;
+        }
+    }
+    let affected: Vec<bool> = (0..n as u32)
+        .map(|i| dirty_root[uf.find(i) as usize])
+        .collect();
+    drop(dirty_root);
+    drop(uf);
+    let global: Vec<u32> = (0..n as u32).filter(|&i| affected[i as usize]).collect();
+    let mut local = vec![NONE; n];
+    for (l, &g) in global.iter().enumerate() {
+        local[g as usize] = l as u32;
+    }
+    let local_pairs: Vec<WeightedPair> = now
+        .iter()
+        .filter(|&&(a, _, _)| affected[a as usize])
+        .map(|&(a, b, w)| WeightedPair {
+            a: RecordId(local[a as usize]),
+            b: RecordId(local[b as usize]),
+            weight: f64::from_bits(w),
+        })
+        .collect();
+    // As `pipeline::cluster_pairs` clusters (the same ID numbers and order).
+    let redone = conflict_aware_components(
+        global.len(),
+        &local_pairs,
+        |l| {
+            let c = store.cid[global[l as usize] as usize];
+            (c.kind == Cid::PERSONAL).then_some(c.value)
+        },
+        |x, y| {
+            let (x, y) = (
+                RecordId(global[x as usize]),
+                RecordId(global[y as usize]),
+            );
+            (store.record_id(x), store.source[x.index()])
+                < (store.record_id(y), store.source[y.index()])
+        },
+    )
+    .clusters;
+    // Carried clusters: represented by their first record, sized by count.
+    let n_old_clusters = idx.cluster_names.len();
+    let mut first = vec![NONE; n_old_clusters];
+    let mut count = vec![0u32; n_old_clusters];
+    for i in 0..n {
+        if !affected[i] {
+            let c = idx.cluster_of[new_to_old[i] as usize] as usize;
+            if first[c] == NONE {
+                first[c] = i as u32;
+            }
+            count[c] += 1;
+        }
+    }
+    let mut representative = Vec::with_capacity(n);
+    let mut size = Vec::with_capacity(n);
+    for i in 0..n {
+        if affected[i] {
+            let l = local[i] as usize;
+            representative.push(global[redone.representative[l] as usize]);
+            size.push(redone.size[l]);
+        } else {
+            let c = idx.cluster_of[new_to_old[i] as usize] as usize;
+            representative.push(first[c]);
+            size.push(count[c]);
+        }
+    }
+    (
+        Clusters {
+            representative,
+            size,
+        },
+        affected,
+    )
+}
+
 /// Runs `update` and writes every output; returns the summary.
 pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary> {
     let started = Instant::now();
@@ -625,6 +807,18 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         let maps = merge_dictionaries(&mut idx, &snap.fresh);
         Ok(merged_store(&mut idx, &mut snap, &maps, &config, source))
     })?;
+    // Whether the unchanged records kept their relative order (then the
+    // clustering can be redone for the changed components only, see
+    // `incremental_clusters`).
+    let in_order = snap
+        .plan
+        .iter()
+        .filter(|&&p| p & FRESH == 0)
+        .try_fold(None, |last: Option<u32>, &p| match last {
+            Some(l) if l >= p => None,
+            _ => Some(Some(p)),
+        })
+        .is_some();
     let fresh_rows: Vec<u32> = (0..store.len() as u32)
         .filter(|&i| snap.plan[i as usize] & FRESH != 0)
         .collect();
@@ -793,9 +987,20 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
             || {
                 let t = Instant::now();
                 // The conflict-aware cut is not written by update (no flags.parquet yet).
-                let clusters = cluster_pairs(&store, &pairs, link_w).clusters;
+                let (clusters, affected) = if in_order {
+                    let (c, a) = incremental_clusters(&store, &pairs, link_w, &idx, &old_to_new);
+                    (c, Some(a))
+                } else {
+                    (cluster_pairs(&store, &pairs, link_w).clusters, None)
+                };
                 let t1 = t.elapsed().as_secs_f64();
-                let ids = assign_ids(&store, &clusters.representative, &snap, &idx);
+                let ids = assign_ids(
+                    &store,
+                    &clusters.representative,
+                    &snap,
+                    &idx,
+                    affected.as_deref(),
+                );
                 (clusters, ids, (t1, t.elapsed().as_secs_f64() - t1))
             },
             || {
@@ -881,9 +1086,10 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                         postings: &refs,
                         pairs: &pairs,
                         cluster_of: &ids.cluster_of,
-                        cluster_names: &ids.names,
+                        cluster_names: &[],
                     },
                     how,
+                    Some(&ids.names),
                 )
             },
         );
@@ -1077,7 +1283,7 @@ struct ClusterIds {
     /// Cluster number per record.
     pub cluster_of: Vec<u32>,
     /// Id per cluster number.
-    pub names: Vec<String>,
+    pub names: StrTable,
     pub changes: Vec<Change>,
     pub counts: ClusterChanges,
 }
@@ -1095,11 +1301,17 @@ struct ClusterIds {
 /// id: its smallest record_id, or, when that string is already an id (of this
 /// or the previous run), that string with `~2`, `~3` … appended, the first
 /// one unused (clusters handled in order of their smallest record_id).
+///
+/// `affected` (from [`incremental_clusters`]): false for a record whose
+/// cluster is a previous cluster, unchanged; such a cluster is the only
+/// claimant of its new cluster, so which of its records is the anchor does
+/// not matter and is not worked out (no record-id comparisons).
 fn assign_ids(
     store: &RecordStore,
     representative: &[u32],
     snap: &Snapshot,
     idx: &RunIndex,
+    affected: Option<&[bool]>,
 ) -> ClusterIds {
     let n = store.len();
     // Cluster number per record, numbered by representative in record order.
@@ -1136,6 +1348,9 @@ fn assign_ids(
             continue;
         }
         let c = idx.cluster_of[j] as usize;
+        if affected.is_some_and(|a| !a[row as usize]) && anchor[c].is_some() {
+            continue;
+        }
         let rid = store.record_id(RecordId(row));
         let cand = (rid != old_name(c as u32), rid, row);
         if anchor[c].is_none_or(|a| cand < a) {
@@ -1169,12 +1384,12 @@ fn assign_ids(
         merged: n_claims - winner.iter().filter(|&&w| w != NONE).count() as u64,
         ..ClusterChanges::default()
     };
-    let mut names: Vec<Option<String>> = winner
-        .iter()
-        .map(|&w| (w != NONE).then(|| old_name(w).to_owned()))
-        .collect();
+    // Per cluster: the previous cluster whose id it keeps, or FRESH | index
+    // into `created` (no string per kept id: there are millions).
+    let mut names: Vec<u32> = winner.clone();
+    let mut created: Vec<String> = Vec::new();
     let mut unclaimed: Vec<(&str, usize)> = (0..reps.len())
-        .filter(|&c| names[c].is_none())
+        .filter(|&c| names[c] == NONE)
         .map(|c| (store.record_id(RecordId(reps[c])), c))
         .collect();
     unclaimed.sort_unstable();
@@ -1202,17 +1417,23 @@ fn assign_ids(
             k += 1;
         }
         fresh_names.insert(name.clone());
-        names[c] = Some(name);
+        names[c] = FRESH | created.len() as u32;
+        created.push(name);
         counts.created += 1;
     }
-    let names: Vec<String> = names
-        .into_iter()
-        .map(|n| n.expect("every cluster was named above"))
-        .collect();
+    let mut table = StrTable::default();
+    for &x in &names {
+        table.push(if x & FRESH != 0 {
+            &created[(x & !FRESH) as usize]
+        } else {
+            old_name(x)
+        });
+    }
+    let names = table;
     let mut changes = Vec::new();
     let mut split_from: HashSet<u32> = HashSet::new();
     for (i, &c) in cluster_of.iter().enumerate() {
-        let id = &names[c as usize];
+        let id = names.get(c as usize);
         let w = winner[c as usize];
         let prev = prev_cluster[i];
         let change = if w == NONE {
@@ -1229,7 +1450,7 @@ fn assign_ids(
             "split"
         };
         changes.push(Change {
-            cluster_id: Some(id.clone()),
+            cluster_id: Some(id.to_owned()),
             change,
             previous_cluster_id: (prev != NONE).then(|| old_name(prev).to_owned()),
             record_id: store.record_id(RecordId(i as u32)).to_owned(),
@@ -1266,7 +1487,7 @@ fn write_named_clusters(
         out,
         store,
         false,
-        |i, cid| cid.append_value(&ids.names[ids.cluster_of[i] as usize]),
+        |i, cid| cid.append_value(ids.names.get(ids.cluster_of[i] as usize)),
         |i| size[i],
     )
 }
