@@ -1251,7 +1251,10 @@ fn read_postings(
                 .par_iter()
                 .any(|&r| r != crate::intern::NONE && r as usize >= n)
             {
-                return Err(corrupt(&dir.join("base_map.u32"), "a record is out of range"));
+                return Err(corrupt(
+                    &dir.join("base_map.u32"),
+                    "a record is out of range",
+                ));
             }
             Ok(map)
         },
@@ -1265,10 +1268,13 @@ fn read_postings(
                     if records.len() != keys.len() {
                         return Err(corrupt(&dir.join(&name), "wrong number of elements"));
                     }
-                    let bad = (0..keys.len()).into_par_iter().with_min_len(1 << 16).any(|i| {
-                        records.get(i) as usize >= n_base
-                            || (i > 0 && keys.get(i - 1) > keys.get(i))
-                    });
+                    let bad = (0..keys.len())
+                        .into_par_iter()
+                        .with_min_len(1 << 16)
+                        .any(|i| {
+                            records.get(i) as usize >= n_base
+                                || (i > 0 && keys.get(i - 1) > keys.get(i))
+                        });
                     let dkeys = read_array::<u64>(dir, &format!("rule{k}.delta.keys.u64"))?;
                     let dname = format!("rule{k}.delta.records.u32");
                     let drecords = read_array_len::<u32>(dir, &dname, dkeys.len())?;

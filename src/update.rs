@@ -577,10 +577,7 @@ fn incremental_clusters(
         if old.weight[p] < link_w {
             continue;
         }
-        let (a, b) = (
-            old_to_new[old.a[p] as usize],
-            old_to_new[old.b[p] as usize],
-        );
+        let (a, b) = (old_to_new[old.a[p] as usize], old_to_new[old.b[p] as usize]);
         if a == NONE || b == NONE {
             for x in [a, b] {
                 if x != NONE {
@@ -665,10 +662,7 @@ fn incremental_clusters(
             (c.kind == Cid::PERSONAL).then_some(c.value)
         },
         |x, y| {
-            let (x, y) = (
-                RecordId(global[x as usize]),
-                RecordId(global[y as usize]),
-            );
+            let (x, y) = (RecordId(global[x as usize]), RecordId(global[y as usize]));
             (store.record_id(x), store.source[x.index()])
                 < (store.record_id(y), store.source[y.index()])
         },
@@ -1191,7 +1185,13 @@ fn new_postings(
     let base_map: Vec<u32> = idx
         .base_map
         .par_iter()
-        .map(|&p| if p == NONE { NONE } else { old_to_new[p as usize] })
+        .map(|&p| {
+            if p == NONE {
+                NONE
+            } else {
+                old_to_new[p as usize]
+            }
+        })
         .collect();
     let delta: Vec<Vec<(u64, u32)>> = idx
         .postings
