@@ -1341,20 +1341,22 @@ fn assign_ids(
             prev_cluster[row as usize] = idx.cluster_of[j];
         }
     }
-    // Anchors: (is not the named record, record id, new row) — smallest wins.
-    let mut anchor: Vec<Option<(bool, &str, u32)>> = vec![None; n_old_clusters];
+    // Anchors: the new row of each previous cluster's anchor, or NONE. The
+    // smallest (is not the named record, record id, new row) wins.
+    let key = |row: u32, c: usize| {
+        let rid = store.record_id(RecordId(row));
+        (rid != old_name(c as u32), rid, row)
+    };
+    let mut anchor: Vec<u32> = vec![NONE; n_old_clusters];
     for (j, &row) in snap.old_to_row.iter().enumerate() {
         if row == NONE {
             continue;
         }
         let c = idx.cluster_of[j] as usize;
-        if affected.is_some_and(|a| !a[row as usize]) && anchor[c].is_some() {
-            continue;
-        }
-        let rid = store.record_id(RecordId(row));
-        let cand = (rid != old_name(c as u32), rid, row);
-        if anchor[c].is_none_or(|a| cand < a) {
-            anchor[c] = Some(cand);
+        if anchor[c] == NONE {
+            anchor[c] = row;
+        } else if affected.is_none_or(|a| a[row as usize]) && key(row, c) < key(anchor[c], c) {
+            anchor[c] = row;
         }
     }
     // The winning claimant of each new cluster (NONE: unclaimed). A
@@ -1367,10 +1369,10 @@ fn assign_ids(
     };
     let mut winner = vec![NONE; reps.len()];
     let mut n_claims = 0u64;
-    for (x, a) in anchor.iter().enumerate() {
-        if let Some((_, _, row)) = a {
+    for (x, &row) in anchor.iter().enumerate() {
+        if row != NONE {
             n_claims += 1;
-            let w = &mut winner[cluster_of[*row as usize] as usize];
+            let w = &mut winner[cluster_of[row as usize] as usize];
             if *w == NONE || claim_order(x as u32, *w).is_lt() {
                 *w = x as u32;
             }
@@ -1378,7 +1380,8 @@ fn assign_ids(
     }
     let lost = |c: u32, x: u32| -> bool {
         winner[c as usize] != x
-            && anchor[x as usize].is_some_and(|(_, _, row)| cluster_of[row as usize] == c)
+            && anchor[x as usize] != NONE
+            && cluster_of[anchor[x as usize] as usize] == c
     };
     let mut counts = ClusterChanges {
         merged: n_claims - winner.iter().filter(|&&w| w != NONE).count() as u64,
@@ -1401,11 +1404,14 @@ fn assign_ids(
         HashSet::default()
     } else {
         (0..n_old_clusters as u32)
+            .into_par_iter()
             .map(old_name)
             .filter(|name| {
                 let stem = name.rsplit_once('~').map_or(*name, |(s, _)| s);
                 bases.contains(name) || bases.contains(stem)
             })
+            .collect::<Vec<&str>>()
+            .into_iter()
             .collect()
     };
     let mut fresh_names: HashSet<String> = HashSet::new();
@@ -1458,7 +1464,7 @@ fn assign_ids(
     }
     counts.split = split_from.len() as u64;
     for (j, &c) in idx.cluster_of.iter().enumerate() {
-        if anchor[c as usize].is_none() {
+        if anchor[c as usize] == NONE {
             changes.push(Change {
                 cluster_id: None,
                 change: "removed",
@@ -1467,7 +1473,7 @@ fn assign_ids(
             });
         }
     }
-    counts.removed = anchor.iter().filter(|a| a.is_none()).count() as u64;
+    counts.removed = anchor.iter().filter(|&&a| a == NONE).count() as u64;
     changes.par_sort_unstable();
     ClusterIds {
         cluster_of,
