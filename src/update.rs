@@ -628,8 +628,8 @@ fn incremental_clusters(
         uf.union(a, b);
     }
     let mut dirty_root = vec![false; n];
-    for i in 0..n {
-        if dirty[i] {
+    for (i, &d) in dirty.iter().enumerate() {
+        if d {
             let r = uf.find(i as u32);
             dirty_root[r as usize] = true;
         }
@@ -1353,9 +1353,8 @@ fn assign_ids(
             continue;
         }
         let c = idx.cluster_of[j] as usize;
-        if anchor[c] == NONE {
-            anchor[c] = row;
-        } else if affected.is_none_or(|a| a[row as usize]) && key(row, c) < key(anchor[c], c) {
+        let first = anchor[c] == NONE;
+        if first || (affected.is_none_or(|a| a[row as usize]) && key(row, c) < key(anchor[c], c)) {
             anchor[c] = row;
         }
     }
