@@ -17,10 +17,11 @@
 //! - a block that grows over the cap drops the kept pairs it had found; a block
 //!   that shrinks under the cap has all its pairs scored.
 //!
-//! Clusters are recomputed over the union with the same function as `dedupe`
-//! ([`crate::pipeline::cluster_pairs`]), so the partition equals a full run's;
-//! cluster ids are then carried over from the previous run (see
-//! [`assign_ids`]).
+//! Clusters are recomputed, with the same greedy clustering as `dedupe`
+//! ([`crate::pipeline::cluster_pairs`]), for the components of matching pairs
+//! that changed; the others keep their previous clusters (see
+//! [`incremental_clusters`]), so the partition equals a full run's; cluster
+//! ids are then carried over from the previous run (see [`assign_ids`]).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
