@@ -1,14 +1,16 @@
 //! The run index: what `dedupe` persists in `RUN/index/` so that `update` can
 //! match a new snapshot against the previous run without redoing it.
 //!
-//! Format v2 (documented file by file in ARCHITECTURE.md, "Run index, format
-//! v2"): a `manifest.json` and flat files of fixed-width little-endian arrays,
+//! Format v3 (documented file by file in ARCHITECTURE.md, "Run index, format
+//! v3"): a `manifest.json` and flat files of fixed-width little-endian arrays,
 //! one array per file, so each can be memory-mapped and read without parsing.
 //! Strings are stored as a `.bytes` file (UTF-8, end to end) plus a
 //! `.ends.u64` file (the end offset of each string). String dictionaries that
 //! `update` must look values up in also get a `.slots.u32` open-addressing
 //! hash table (slot = code + 1, 0 = empty, linear probing on [`hash_bytes`]),
-//! so a lookup needs no table to be rebuilt at load time.
+//! so a lookup needs no table to be rebuilt at load time. The blocking
+//! postings are layered: base files shared by hard link between runs, a
+//! base map to this run's records, and a delta ([`LayeredPostings`]).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -25,7 +27,12 @@ use crate::pipeline::ScoredPair;
 use crate::store::{Cid, Dob, ExtraColumn, NameEntry, NameTable, RawRow, RecordStore};
 
 /// The on-disk format version; `update` refuses any other.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+/// `update` rewrites the postings as one new base (compaction) when the
+/// records added since the base plus the base records gone since exceed this
+/// fraction of the base; below it, the base files are hard-linked and only a
+/// delta is written.
+pub const COMPACT_FRACTION: f64 = 0.15;
 /// The index directory inside a run directory.
 pub const INDEX_DIR: &str = "index";
 const FORMAT_NAME: &str = "dinhdanh-run-index";
@@ -180,6 +187,8 @@ pub struct Manifest {
     pub clusters: u64,
     pub name_entries: u64,
     pub extras: u64,
+    /// Records numbered by the base postings (`base_map.u32` has one entry each).
+    pub base_records: u64,
 }
 
 // ---------------------------------------------------------------- arrays
@@ -337,6 +346,11 @@ pub struct StrTable {
 }
 
 impl StrTable {
+    /// Appends a string (it gets index `len()`).
+    pub fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len() as u64);
+    }
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -510,6 +524,103 @@ impl Postings {
     }
 }
 
+/// An array file kept memory-mapped and decoded element by element on
+/// access: the base postings are only binary-searched by `update`, so
+/// decoding all of them (hundreds of MB at 10 M records) would be wasted.
+pub struct MappedArray<T: Le> {
+    map: Mapped,
+    len: usize,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<T: Le> MappedArray<T> {
+    fn open(dir: &Path, name: &str) -> Result<Self> {
+        let map = map_file(dir, name)?;
+        let bytes = map.bytes().len();
+        if bytes % T::SIZE != 0 {
+            return Err(corrupt(
+                &dir.join(name),
+                "length is not a whole number of elements",
+            ));
+        }
+        Ok(MappedArray {
+            map,
+            len: bytes / T::SIZE,
+            _t: std::marker::PhantomData,
+        })
+    }
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// Element `i` (`i < len`).
+    pub fn get(&self, i: usize) -> T {
+        T::get(&self.map.bytes()[i * T::SIZE..(i + 1) * T::SIZE])
+    }
+}
+
+/// One rule's base postings, memory-mapped: records in base numbering (see
+/// [`RunIndex::base_map`]), sorted by key.
+pub struct BasePostings {
+    pub keys: MappedArray<u64>,
+    pub records: MappedArray<u32>,
+}
+
+impl BasePostings {
+    /// The entries with `key` (a range of `records`).
+    pub fn range(&self, key: u64) -> std::ops::Range<usize> {
+        let first = |after: bool| {
+            let (mut lo, mut hi) = (0, self.keys.len());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                let k = self.keys.get(mid);
+                if k < key || (after && k == key) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
+        first(false)..first(true)
+    }
+}
+
+/// One rule's postings in a layered index: the base (shared, by hard link,
+/// with the run that wrote it) and the delta of the records added since.
+pub struct LayeredPostings {
+    pub base: BasePostings,
+    /// Records in this run's numbering, sorted by (key, record).
+    pub delta: Postings,
+}
+
+/// How [`write_index_with`] writes the postings.
+pub enum PostingsWrite<'a> {
+    /// `IndexContents::postings` as a new base; the base map is the identity.
+    Full,
+    /// The previous index's base files (hard-linked, or copied across file
+    /// systems), this run's base map and delta; `IndexContents::postings` is
+    /// not used.
+    Layered {
+        previous_index: &'a Path,
+        base_map: &'a [u32],
+        delta: &'a [Postings],
+    },
+}
+
+/// Hard-links `name` of `from` into `to` (base files are never modified, so
+/// two runs can share them; each run directory stays complete on its own);
+/// copies when a link is impossible (another file system).
+fn link_or_copy(from: &Path, to: &Path, name: &str) -> Result<()> {
+    let (src, dst) = (from.join(name), to.join(name));
+    if std::fs::hard_link(&src, &dst).is_err() {
+        std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
+    }
+    Ok(())
+}
+
 /// The pairs kept by a run (match weight at or above the output floor),
 /// sorted by (a, b), a < b.
 #[derive(Clone, Debug, Default)]
@@ -603,9 +714,22 @@ fn unpack_dob(x: u64) -> Dob {
     }
 }
 
-/// Writes the whole index under a temporary directory in `run_dir`. The
-/// files are independent: they are encoded and written in parallel.
+/// Writes the whole index under a temporary directory in `run_dir`, its
+/// postings as a new base. The files are independent: they are encoded and
+/// written in parallel.
 pub fn write_index(run_dir: &Path, c: &IndexContents<'_>) -> Result<PendingIndex> {
+    write_index_with(run_dir, c, PostingsWrite::Full, None)
+}
+
+/// [`write_index`] with the postings written as `postings` says, and the
+/// cluster ids from `cluster_names` when given (then
+/// `IndexContents::cluster_names` is not used).
+pub fn write_index_with(
+    run_dir: &Path,
+    c: &IndexContents<'_>,
+    postings: PostingsWrite<'_>,
+    cluster_names: Option<&StrTable>,
+) -> Result<PendingIndex> {
     let tmp = tempfile::Builder::new()
         .prefix(".dinhdanh-index-")
         .tempdir_in(run_dir)
@@ -745,7 +869,68 @@ pub fn write_index(run_dir: &Path, c: &IndexContents<'_>) -> Result<PendingIndex
                 )
             });
         }
-        for (k, p) in c.postings.iter().enumerate() {
+        let n_rules = c.config.blocking.rules.len();
+        match &postings {
+            PostingsWrite::Full => {
+                sc.spawn(|_| {
+                    let identity: Vec<u32> = (0..s.len() as u32).collect();
+                    keep(write_array(dir, "base_map.u32", &identity))
+                });
+                for k in 0..n_rules {
+                    let keep = &keep;
+                    sc.spawn(move |_| {
+                        keep(
+                            write_array::<u64>(dir, &format!("rule{k}.delta.keys.u64"), &[])
+                                .and_then(|()| {
+                                    write_array::<u32>(
+                                        dir,
+                                        &format!("rule{k}.delta.records.u32"),
+                                        &[],
+                                    )
+                                }),
+                        )
+                    });
+                }
+            }
+            PostingsWrite::Layered {
+                previous_index,
+                base_map,
+                delta,
+            } => {
+                let previous_index = *previous_index;
+                sc.spawn(move |_| keep(write_array(dir, "base_map.u32", base_map)));
+                for (k, d) in delta.iter().enumerate() {
+                    let keep = &keep;
+                    sc.spawn(move |_| {
+                        keep(
+                            link_or_copy(previous_index, dir, &format!("rule{k}.keys.u64"))
+                                .and_then(|()| {
+                                    link_or_copy(
+                                        previous_index,
+                                        dir,
+                                        &format!("rule{k}.records.u32"),
+                                    )
+                                })
+                                .and_then(|()| {
+                                    write_array(dir, &format!("rule{k}.delta.keys.u64"), &d.keys)
+                                })
+                                .and_then(|()| {
+                                    write_array(
+                                        dir,
+                                        &format!("rule{k}.delta.records.u32"),
+                                        &d.records,
+                                    )
+                                }),
+                        )
+                    });
+                }
+            }
+        }
+        let full_postings: &[PostingsRef<'_>] = match postings {
+            PostingsWrite::Full => c.postings,
+            PostingsWrite::Layered { .. } => &[],
+        };
+        for (k, p) in full_postings.iter().enumerate() {
             let keep = &keep;
             sc.spawn(move |_| {
                 keep(match p {
@@ -783,12 +968,14 @@ pub fn write_index(run_dir: &Path, c: &IndexContents<'_>) -> Result<PendingIndex
         });
         sc.spawn(|_| {
             keep(
-                write_array(dir, "cluster.u32", c.cluster_of).and_then(|()| {
-                    write_strings(
+                write_array(dir, "cluster.u32", c.cluster_of).and_then(|()| match cluster_names {
+                    Some(t) => write_bytes(dir, "cluster_names.bytes", t.text.as_bytes())
+                        .and_then(|()| write_array(dir, "cluster_names.ends.u64", &t.ends)),
+                    None => write_strings(
                         dir,
                         "cluster_names",
                         c.cluster_names.iter().map(String::as_str),
-                    )
+                    ),
                 }),
             )
         });
@@ -808,9 +995,13 @@ pub fn write_index(run_dir: &Path, c: &IndexContents<'_>) -> Result<PendingIndex
         records: s.len() as u64,
         rules: c.config.blocking.rules.clone(),
         pairs: c.pairs.len() as u64,
-        clusters: c.cluster_names.len() as u64,
+        clusters: cluster_names.map_or(c.cluster_names.len(), StrTable::len) as u64,
         name_entries: s.names.entries.len() as u64,
         extras: s.extras.len() as u64,
+        base_records: match postings {
+            PostingsWrite::Full => s.len() as u64,
+            PostingsWrite::Layered { base_map, .. } => base_map.len() as u64,
+        },
     };
     let json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
     write_bytes(dir, "manifest.json", &json)?;
@@ -826,7 +1017,12 @@ pub struct RunIndex {
     pub store: RecordStore,
     pub slots: StoreSlots,
     pub row_fp: Vec<u64>,
-    pub postings: Vec<Postings>,
+    pub postings: Vec<LayeredPostings>,
+    /// Per base record (the numbering of the base postings): its record
+    /// index in this run, or NONE (deleted or changed since the base).
+    pub base_map: Vec<u32>,
+    /// The index directory (the base files of the next run are linked from it).
+    pub dir: PathBuf,
     pub pairs: PairArrays,
     pub cluster_of: Vec<u32>,
     pub cluster_names: StrTable,
@@ -1041,21 +1237,67 @@ fn read_extras(dir: &Path, config: &Config, n: usize) -> Result<(Vec<ExtraColumn
     Ok((extras, extra_slots))
 }
 
-fn read_postings(dir: &Path, rules: usize, n: usize) -> Result<Vec<Postings>> {
-    (0..rules)
-        .into_par_iter()
-        .map(|k| {
-            let keys = read_array::<u64>(dir, &format!("rule{k}.keys.u64"))?;
-            let records = read_array_len::<u32>(dir, &format!("rule{k}.records.u32"), keys.len())?;
-            if records.iter().any(|&r| r as usize >= n) || keys.windows(2).any(|w| w[0] > w[1]) {
+/// The layered postings and the base map. Every entry is checked (records
+/// in range, keys in order) on the maps, in parallel, without decoding them
+/// into memory.
+fn read_postings(
+    dir: &Path,
+    rules: usize,
+    n: usize,
+    n_base: usize,
+) -> Result<(Vec<LayeredPostings>, Vec<u32>)> {
+    let (base_map, postings) = rayon::join(
+        || -> Result<Vec<u32>> {
+            let map = read_array_len::<u32>(dir, "base_map.u32", n_base)?;
+            if map
+                .par_iter()
+                .any(|&r| r != crate::intern::NONE && r as usize >= n)
+            {
                 return Err(corrupt(
-                    &dir.join(format!("rule{k}.records.u32")),
-                    "postings out of order or range",
+                    &dir.join("base_map.u32"),
+                    "a record is out of range",
                 ));
             }
-            Ok(Postings { keys, records })
-        })
-        .collect()
+            Ok(map)
+        },
+        || {
+            (0..rules)
+                .into_par_iter()
+                .map(|k| {
+                    let keys = MappedArray::<u64>::open(dir, &format!("rule{k}.keys.u64"))?;
+                    let name = format!("rule{k}.records.u32");
+                    let records = MappedArray::<u32>::open(dir, &name)?;
+                    if records.len() != keys.len() {
+                        return Err(corrupt(&dir.join(&name), "wrong number of elements"));
+                    }
+                    let bad = (0..keys.len())
+                        .into_par_iter()
+                        .with_min_len(1 << 16)
+                        .any(|i| {
+                            records.get(i) as usize >= n_base
+                                || (i > 0 && keys.get(i - 1) > keys.get(i))
+                        });
+                    let dkeys = read_array::<u64>(dir, &format!("rule{k}.delta.keys.u64"))?;
+                    let dname = format!("rule{k}.delta.records.u32");
+                    let drecords = read_array_len::<u32>(dir, &dname, dkeys.len())?;
+                    if bad
+                        || drecords.iter().any(|&r| r as usize >= n)
+                        || dkeys.windows(2).any(|w| w[0] > w[1])
+                    {
+                        return Err(corrupt(&dir.join(&name), "postings out of order or range"));
+                    }
+                    Ok(LayeredPostings {
+                        base: BasePostings { keys, records },
+                        delta: Postings {
+                            keys: dkeys,
+                            records: drecords,
+                        },
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        },
+    );
+    Ok((postings?, base_map?))
 }
 
 fn read_pairs(dir: &Path, p: usize, n: usize, rules: usize) -> Result<PairArrays> {
@@ -1100,7 +1342,14 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         s.spawn(|_| names = Some(read_names(dir, manifest.name_entries as usize)));
         s.spawn(|_| addrs = Some(read_addresses(dir)));
         s.spawn(|_| extras = Some(read_extras(dir, config, n)));
-        s.spawn(|_| postings = Some(read_postings(dir, n_rules, n)));
+        s.spawn(|_| {
+            postings = Some(read_postings(
+                dir,
+                n_rules,
+                n,
+                manifest.base_records as usize,
+            ))
+        });
         s.spawn(|_| pairs = Some(read_pairs(dir, manifest.pairs as usize, n, n_rules)));
         s.spawn(|_| {
             cluster_names = Some(with_string_table(dir, "cluster_names", |t, e| StrTable {
@@ -1118,7 +1367,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
     let names = names.expect(ran)?;
     let (addresses, address_tokens, address_words) = addrs.expect(ran)?;
     let (extras, extra_slots) = extras.expect(ran)?;
-    let postings = postings.expect(ran)?;
+    let (postings, base_map) = postings.expect(ran)?;
     let pairs = pairs.expect(ran)?;
     let cluster_names = cluster_names.expect(ran)?;
     // Codes must point into their dictionaries: a damaged index is an error, not a panic.
@@ -1206,6 +1455,8 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         slots,
         row_fp,
         postings,
+        base_map,
+        dir: dir.to_path_buf(),
         pairs,
         cluster_of,
         cluster_names,

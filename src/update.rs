@@ -17,10 +17,11 @@
 //! - a block that grows over the cap drops the kept pairs it had found; a block
 //!   that shrinks under the cap has all its pairs scored.
 //!
-//! Clusters are recomputed over the union with the same function as `dedupe`
-//! ([`crate::pipeline::cluster_pairs`]), so the partition equals a full run's;
-//! cluster ids are then carried over from the previous run (see
-//! [`assign_ids`]).
+//! Clusters are recomputed, with the same greedy clustering as `dedupe`
+//! ([`crate::pipeline::cluster_pairs`]), for the components of matching pairs
+//! that changed; the others keep their previous clusters (see
+//! [`incremental_clusters`]), so the partition equals a full run's; cluster
+//! ids are then carried over from the previous run (see [`assign_ids`]).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -34,12 +35,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::block::{parse_rule, rule_key, Rule, NO_KEY};
+use crate::cluster::{conflict_aware_components, Clusters, UnionFind, WeightedPair};
 use crate::compare::comparisons;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::index::{
-    read_index, read_manifest, record_id_slots, row_fingerprint, write_index, IndexContents,
-    Postings, PostingsRef, RunIndex,
+    read_index, read_manifest, record_id_slots, row_fingerprint, write_index_with, BasePostings,
+    IndexContents, Postings, PostingsRef, PostingsWrite, RunIndex, StrTable, COMPACT_FRACTION,
 };
 use crate::intern::NONE;
 use crate::load::StringColumn;
@@ -52,7 +54,7 @@ use crate::pipeline::{
 };
 use crate::progress::Progress;
 use crate::report::parquet::ParquetOut;
-use crate::store::{RawRow, RecordId, RecordStore, Rejects, StoreBuilder};
+use crate::store::{Cid, RawRow, RecordId, RecordStore, Rejects, StoreBuilder};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -106,6 +108,9 @@ pub struct UpdateSummary {
     pub blocks_grown_over_cap: u64,
     /// Blocks that shrank to the cap (their pairs scored).
     pub blocks_shrunk_under_cap: u64,
+    /// Whether the index postings were rewritten as a new base (see
+    /// [`COMPACT_FRACTION`]) rather than linked to the previous base plus a delta.
+    pub index_compacted: bool,
     pub clusters: u64,
     pub clusters_with_duplicates: u64,
     pub largest_cluster: u64,
@@ -524,6 +529,181 @@ fn seen_earlier(store: &RecordStore, rules: &[Rule], k: usize, a: RecordId, b: R
     })
 }
 
+/// The clusters of the new store, recomputed only for the components (of
+/// the graph of matching pairs) that changed; every other cluster is a
+/// previous cluster, carried over without being clustered again. Returns
+/// the clusters and, per record, whether its component was recomputed.
+///
+/// Why this equals [`cluster_pairs`] over all pairs: its greedy decisions
+/// within one component depend only on that component's pairs and their
+/// order (weight, then record indices). A record is dirty when it was
+/// normalized anew or is an end of a matching pair that appeared,
+/// disappeared or changed weight (a pair with a deleted or changed record
+/// disappears). A new component without a dirty record has exactly the
+/// pairs, with the same weights, of a previous component; the caller calls
+/// this only when the unchanged records kept their relative order, so those
+/// pairs are also considered in the same order, and the previous clusters of
+/// the component come out again. Each dirty component is clustered alone
+/// with its records renumbered in order (which keeps the order of its pairs).
+fn incremental_clusters(
+    store: &RecordStore,
+    pairs: &[ScoredPair],
+    link_w: f64,
+    idx: &RunIndex,
+    old_to_new: &[u32],
+) -> (Clusters, Vec<bool>) {
+    let n = store.len();
+    let mut dirty = vec![false; n];
+    let mut new_to_old = vec![NONE; n];
+    for (j, &i) in old_to_new.iter().enumerate() {
+        if i != NONE {
+            new_to_old[i as usize] = j as u32;
+        }
+    }
+    for (i, &j) in new_to_old.iter().enumerate() {
+        if j == NONE {
+            dirty[i] = true;
+        }
+    }
+    // Matching pairs (a, b, weight bits), both sorted by (a, b): the order
+    // of the unchanged records is kept, so mapping keeps the previous sort.
+    let now: Vec<(u32, u32, u64)> = pairs
+        .iter()
+        .filter(|p| p.weight >= link_w)
+        .map(|p| (p.a.0, p.b.0, p.weight.to_bits()))
+        .collect();
+    let old = &idx.pairs;
+    let mut before: Vec<(u32, u32, u64)> = Vec::new();
+    for p in 0..old.len() {
+        if old.weight[p] < link_w {
+            continue;
+        }
+        let (a, b) = (old_to_new[old.a[p] as usize], old_to_new[old.b[p] as usize]);
+        if a == NONE || b == NONE {
+            for x in [a, b] {
+                if x != NONE {
+                    dirty[x as usize] = true;
+                }
+            }
+        } else {
+            before.push((a, b, old.weight[p].to_bits()));
+        }
+    }
+    let (mut x, mut y) = (0, 0);
+    loop {
+        let (p, q) = match (now.get(x), before.get(y)) {
+            (None, None) => break,
+            (p, q) => (p, q),
+        };
+        let order = match (p, q) {
+            (Some(p), Some(q)) => (p.0, p.1).cmp(&(q.0, q.1)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        let mut mark = |e: &(u32, u32, u64)| {
+            dirty[e.0 as usize] = true;
+            dirty[e.1 as usize] = true;
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                p.into_iter().for_each(&mut mark);
+                x += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                q.into_iter().for_each(&mut mark);
+                y += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                if p != q {
+                    p.into_iter().for_each(&mut mark);
+                }
+                x += 1;
+                y += 1;
+            }
+        }
+    }
+    drop(before);
+    // Components of the new matching pairs; those with a dirty record are redone.
+    let mut uf = UnionFind::new(n);
+    for &(a, b, _) in &now {
+        uf.union(a, b);
+    }
+    let mut dirty_root = vec![false; n];
+    for (i, &d) in dirty.iter().enumerate() {
+        if d {
+            let r = uf.find(i as u32);
+            dirty_root[r as usize] = true;
+        }
+    }
+    let affected: Vec<bool> = (0..n as u32)
+        .map(|i| dirty_root[uf.find(i) as usize])
+        .collect();
+    drop(dirty_root);
+    drop(uf);
+    let global: Vec<u32> = (0..n as u32).filter(|&i| affected[i as usize]).collect();
+    let mut local = vec![NONE; n];
+    for (l, &g) in global.iter().enumerate() {
+        local[g as usize] = l as u32;
+    }
+    let local_pairs: Vec<WeightedPair> = now
+        .iter()
+        .filter(|&&(a, _, _)| affected[a as usize])
+        .map(|&(a, b, w)| WeightedPair {
+            a: RecordId(local[a as usize]),
+            b: RecordId(local[b as usize]),
+            weight: f64::from_bits(w),
+        })
+        .collect();
+    // As `pipeline::cluster_pairs` clusters (the same ID numbers and order).
+    let redone = conflict_aware_components(
+        global.len(),
+        &local_pairs,
+        |l| {
+            let c = store.cid[global[l as usize] as usize];
+            (c.kind == Cid::PERSONAL).then_some(c.value)
+        },
+        |x, y| {
+            let (x, y) = (RecordId(global[x as usize]), RecordId(global[y as usize]));
+            (store.record_id(x), store.source[x.index()])
+                < (store.record_id(y), store.source[y.index()])
+        },
+    )
+    .clusters;
+    // Carried clusters: represented by their first record, sized by count.
+    let n_old_clusters = idx.cluster_names.len();
+    let mut first = vec![NONE; n_old_clusters];
+    let mut count = vec![0u32; n_old_clusters];
+    for i in 0..n {
+        if !affected[i] {
+            let c = idx.cluster_of[new_to_old[i] as usize] as usize;
+            if first[c] == NONE {
+                first[c] = i as u32;
+            }
+            count[c] += 1;
+        }
+    }
+    let mut representative = Vec::with_capacity(n);
+    let mut size = Vec::with_capacity(n);
+    for i in 0..n {
+        if affected[i] {
+            let l = local[i] as usize;
+            representative.push(global[redone.representative[l] as usize]);
+            size.push(redone.size[l]);
+        } else {
+            let c = idx.cluster_of[new_to_old[i] as usize] as usize;
+            representative.push(first[c]);
+            size.push(count[c]);
+        }
+    }
+    (
+        Clusters {
+            representative,
+            size,
+        },
+        affected,
+    )
+}
+
 /// Runs `update` and writes every output; returns the summary.
 pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary> {
     let started = Instant::now();
@@ -622,6 +802,18 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         let maps = merge_dictionaries(&mut idx, &snap.fresh);
         Ok(merged_store(&mut idx, &mut snap, &maps, &config, source))
     })?;
+    // Whether the unchanged records kept their relative order (then the
+    // clustering can be redone for the changed components only, see
+    // `incremental_clusters`).
+    let in_order = snap
+        .plan
+        .iter()
+        .filter(|&&p| p & FRESH == 0)
+        .try_fold(None, |last: Option<u32>, &p| match last {
+            Some(l) if l >= p => None,
+            _ => Some(Some(p)),
+        })
+        .is_some();
     let fresh_rows: Vec<u32> = (0..store.len() as u32)
         .filter(|&i| snap.plan[i as usize] & FRESH != 0)
         .collect();
@@ -656,14 +848,13 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                 .filter(|&(key, _)| key != NO_KEY)
                 .collect();
             fresh_keys.par_sort_unstable();
-            let post = &idx.postings[k];
             let rk = &removed_keys[k];
             let mut keys: Vec<u64> = fresh_keys.iter().map(|&(key, _)| key).collect();
             keys.extend_from_slice(rk);
             keys.par_sort_unstable();
             keys.dedup();
             for &key in &keys {
-                let old_size = post.range(key).len();
+                let old_size = previous_count(&idx, k, key);
                 let gone = rk.partition_point(|&x| x <= key) - rk.partition_point(|&x| x < key);
                 let came = fresh_keys.partition_point(|&(x, _)| x <= key)
                     - fresh_keys.partition_point(|&(x, _)| x < key);
@@ -685,16 +876,16 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         let (count, mut found) = tasks
             .par_iter()
             .map(|&(k, key, reopened)| {
-                let post = &idx.postings[k];
                 let fk = &fresh_keys_per_rule[k];
                 let lo = fk.partition_point(|&(x, _)| x < key);
                 let hi = fk.partition_point(|&(x, _)| x <= key);
                 let fresh: Vec<u32> = fk[lo..hi].iter().map(|&(_, i)| i).collect();
-                let mut old: Vec<u32> = post.records[post.range(key)]
-                    .iter()
-                    .map(|&j| old_to_new[j as usize])
-                    .filter(|&i| i != NONE)
-                    .collect();
+                let mut old: Vec<u32> = Vec::new();
+                previous_records(&idx, k, key, &mut old);
+                old.retain_mut(|j| {
+                    *j = old_to_new[*j as usize];
+                    *j != NONE
+                });
                 old.sort_unstable();
                 let mut out = Vec::new();
                 let mut count = 0u64;
@@ -791,9 +982,20 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
             || {
                 let t = Instant::now();
                 // The conflict-aware cut is not written by update (no flags.parquet yet).
-                let clusters = cluster_pairs(&store, &pairs, link_w).clusters;
+                let (clusters, affected) = if in_order {
+                    let (c, a) = incremental_clusters(&store, &pairs, link_w, &idx, &old_to_new);
+                    (c, Some(a))
+                } else {
+                    (cluster_pairs(&store, &pairs, link_w).clusters, None)
+                };
                 let t1 = t.elapsed().as_secs_f64();
-                let ids = assign_ids(&store, &clusters.representative, &snap, &idx);
+                let ids = assign_ids(
+                    &store,
+                    &clusters.representative,
+                    &snap,
+                    &idx,
+                    affected.as_deref(),
+                );
                 (clusters, ids, (t1, t.elapsed().as_secs_f64() - t1))
             },
             || {
@@ -812,15 +1014,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                                     Mode::Dedupe,
                                 )
                             },
-                            || {
-                                // Previous entries of remaining records, then the
-                                // normalized rows', per key.
-                                idx.postings
-                                    .par_iter()
-                                    .zip(&fresh_keys_per_rule)
-                                    .map(|(post, fresh)| merge_postings(post, &old_to_new, fresh))
-                                    .collect::<Vec<Postings>>()
-                            },
+                            || new_postings(&idx, &old_to_new, &fresh_keys_per_rule, store.len()),
                         )
                     },
                     || record_id_slots(&store),
@@ -864,9 +1058,19 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                 Ok(vec![clusters_file?, changes_file?])
             },
             || {
-                let refs: Vec<PostingsRef<'_>> =
-                    new_postings.iter().map(PostingsRef::Sorted).collect();
-                write_index(
+                let refs: Vec<PostingsRef<'_>> = match &new_postings {
+                    NewPostings::Compacted(p) => p.iter().map(PostingsRef::Sorted).collect(),
+                    NewPostings::Layered { .. } => Vec::new(),
+                };
+                let how = match &new_postings {
+                    NewPostings::Compacted(_) => PostingsWrite::Full,
+                    NewPostings::Layered { base_map, delta } => PostingsWrite::Layered {
+                        previous_index: &idx.dir,
+                        base_map,
+                        delta,
+                    },
+                };
+                write_index_with(
                     &opts.out,
                     &IndexContents {
                         config: &config,
@@ -877,8 +1081,10 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                         postings: &refs,
                         pairs: &pairs,
                         cluster_of: &ids.cluster_of,
-                        cluster_names: &ids.names,
+                        cluster_names: &[],
                     },
+                    how,
+                    Some(&ids.names),
                 )
             },
         );
@@ -905,6 +1111,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         matching_pairs,
         blocks_grown_over_cap: grown,
         blocks_shrunk_under_cap: shrunk,
+        index_compacted: matches!(new_postings, NewPostings::Compacted(_)),
         clusters: n_clusters,
         clusters_with_duplicates: multi,
         largest_cluster: largest,
@@ -929,28 +1136,131 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     Ok(summary)
 }
 
-/// Previous postings of remaining records (mapped to new indices) merged with
-/// the normalized rows' (key, row), sorted by key; within a key the previous
-/// entries come first.
-fn merge_postings(old: &Postings, old_to_new: &[u32], fresh: &[(u64, u32)]) -> Postings {
+/// The previous run's records with `key` under rule `k` (previous numbering):
+/// the live base entries, then the delta's.
+fn previous_records(idx: &RunIndex, k: usize, key: u64, out: &mut Vec<u32>) {
+    let p = &idx.postings[k];
+    for e in p.base.range(key) {
+        let r = idx.base_map[p.base.records.get(e) as usize];
+        if r != NONE {
+            out.push(r);
+        }
+    }
+    out.extend_from_slice(&p.delta.records[p.delta.range(key)]);
+}
+
+/// How many of the previous run's records have `key` under rule `k`.
+fn previous_count(idx: &RunIndex, k: usize, key: u64) -> usize {
+    let p = &idx.postings[k];
+    let live = p
+        .base
+        .range(key)
+        .filter(|&e| idx.base_map[p.base.records.get(e) as usize] != NONE)
+        .count();
+    live + p.delta.range(key).len()
+}
+
+/// The new run's postings.
+enum NewPostings {
+    /// The previous base files stay (linked); the base map now points to
+    /// this run's records, and the delta holds every record not in the base.
+    Layered {
+        base_map: Vec<u32>,
+        delta: Vec<Postings>,
+    },
+    /// One new base: the delta outgrew [`COMPACT_FRACTION`] of the base.
+    Compacted(Vec<Postings>),
+}
+
+/// The previous base map and delta carried to this run's record numbers
+/// (`old_to_new`; `n` records), the normalized rows' keys (`fresh`, per
+/// rule, sorted) added to the delta; compacted into a new base when the
+/// records added since the base and the base records gone since outnumber
+/// [`COMPACT_FRACTION`] of the base.
+fn new_postings(
+    idx: &RunIndex,
+    old_to_new: &[u32],
+    fresh: &[Vec<(u64, u32)>],
+    n: usize,
+) -> NewPostings {
+    let base_map: Vec<u32> = idx
+        .base_map
+        .par_iter()
+        .map(|&p| {
+            if p == NONE {
+                NONE
+            } else {
+                old_to_new[p as usize]
+            }
+        })
+        .collect();
+    let delta: Vec<Vec<(u64, u32)>> = idx
+        .postings
+        .par_iter()
+        .zip(fresh)
+        .map(|(p, fresh)| {
+            let mut v: Vec<(u64, u32)> = p
+                .delta
+                .keys
+                .iter()
+                .zip(&p.delta.records)
+                .filter_map(|(&key, &r)| {
+                    let i = old_to_new[r as usize];
+                    (i != NONE).then_some((key, i))
+                })
+                .collect();
+            v.extend_from_slice(fresh);
+            v.par_sort_unstable();
+            v
+        })
+        .collect();
+    let n_base = base_map.len();
+    let live = base_map.par_iter().filter(|&&r| r != NONE).count();
+    let outgrown = (n - live) + (n_base - live);
+    if n_base == 0 || outgrown as f64 > COMPACT_FRACTION * n_base as f64 {
+        NewPostings::Compacted(
+            idx.postings
+                .par_iter()
+                .zip(&delta)
+                .map(|(p, d)| merge_base(&p.base, &base_map, d))
+                .collect(),
+        )
+    } else {
+        NewPostings::Layered {
+            base_map,
+            delta: delta
+                .into_iter()
+                .map(|v| Postings {
+                    keys: v.iter().map(|&(k, _)| k).collect(),
+                    records: v.iter().map(|&(_, r)| r).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A new base: the live base entries (mapped by `base_map`) merged with the
+/// delta by key; within a key the base entries come first.
+fn merge_base(base: &BasePostings, base_map: &[u32], delta: &[(u64, u32)]) -> Postings {
     let mut out = Postings {
-        keys: Vec::with_capacity(old.keys.len() + fresh.len()),
-        records: Vec::with_capacity(old.keys.len() + fresh.len()),
+        keys: Vec::with_capacity(base.keys.len() + delta.len()),
+        records: Vec::with_capacity(base.keys.len() + delta.len()),
     };
     let mut f = 0;
-    for (&key, &j) in old.keys.iter().zip(&old.records) {
-        while f < fresh.len() && fresh[f].0 < key {
-            out.keys.push(fresh[f].0);
-            out.records.push(fresh[f].1);
+    for e in 0..base.keys.len() {
+        let key = base.keys.get(e);
+        while f < delta.len() && delta[f].0 < key {
+            out.keys.push(delta[f].0);
+            out.records.push(delta[f].1);
             f += 1;
         }
-        let i = old_to_new[j as usize];
+        let i = base_map[base.records.get(e) as usize];
         if i != NONE {
             out.keys.push(key);
             out.records.push(i);
         }
     }
-    for &(key, i) in &fresh[f..] {
+    for &(key, i) in &delta[f..] {
         out.keys.push(key);
         out.records.push(i);
     }
@@ -974,7 +1284,7 @@ struct ClusterIds {
     /// Cluster number per record.
     pub cluster_of: Vec<u32>,
     /// Id per cluster number.
-    pub names: Vec<String>,
+    pub names: StrTable,
     pub changes: Vec<Change>,
     pub counts: ClusterChanges,
 }
@@ -992,11 +1302,17 @@ struct ClusterIds {
 /// id: its smallest record_id, or, when that string is already an id (of this
 /// or the previous run), that string with `~2`, `~3` … appended, the first
 /// one unused (clusters handled in order of their smallest record_id).
+///
+/// `affected` (from [`incremental_clusters`]): false for a record whose
+/// cluster is a previous cluster, unchanged; such a cluster is the only
+/// claimant of its new cluster, so which of its records is the anchor does
+/// not matter and is not worked out (no record-id comparisons).
 fn assign_ids(
     store: &RecordStore,
     representative: &[u32],
     snap: &Snapshot,
     idx: &RunIndex,
+    affected: Option<&[bool]>,
 ) -> ClusterIds {
     let n = store.len();
     // Cluster number per record, numbered by representative in record order.
@@ -1026,17 +1342,21 @@ fn assign_ids(
             prev_cluster[row as usize] = idx.cluster_of[j];
         }
     }
-    // Anchors: (is not the named record, record id, new row) — smallest wins.
-    let mut anchor: Vec<Option<(bool, &str, u32)>> = vec![None; n_old_clusters];
+    // Anchors: the new row of each previous cluster's anchor, or NONE. The
+    // smallest (is not the named record, record id, new row) wins.
+    let key = |row: u32, c: usize| {
+        let rid = store.record_id(RecordId(row));
+        (rid != old_name(c as u32), rid, row)
+    };
+    let mut anchor: Vec<u32> = vec![NONE; n_old_clusters];
     for (j, &row) in snap.old_to_row.iter().enumerate() {
         if row == NONE {
             continue;
         }
         let c = idx.cluster_of[j] as usize;
-        let rid = store.record_id(RecordId(row));
-        let cand = (rid != old_name(c as u32), rid, row);
-        if anchor[c].is_none_or(|a| cand < a) {
-            anchor[c] = Some(cand);
+        let first = anchor[c] == NONE;
+        if first || (affected.is_none_or(|a| a[row as usize]) && key(row, c) < key(anchor[c], c)) {
+            anchor[c] = row;
         }
     }
     // The winning claimant of each new cluster (NONE: unclaimed). A
@@ -1049,10 +1369,10 @@ fn assign_ids(
     };
     let mut winner = vec![NONE; reps.len()];
     let mut n_claims = 0u64;
-    for (x, a) in anchor.iter().enumerate() {
-        if let Some((_, _, row)) = a {
+    for (x, &row) in anchor.iter().enumerate() {
+        if row != NONE {
             n_claims += 1;
-            let w = &mut winner[cluster_of[*row as usize] as usize];
+            let w = &mut winner[cluster_of[row as usize] as usize];
             if *w == NONE || claim_order(x as u32, *w).is_lt() {
                 *w = x as u32;
             }
@@ -1060,18 +1380,19 @@ fn assign_ids(
     }
     let lost = |c: u32, x: u32| -> bool {
         winner[c as usize] != x
-            && anchor[x as usize].is_some_and(|(_, _, row)| cluster_of[row as usize] == c)
+            && anchor[x as usize] != NONE
+            && cluster_of[anchor[x as usize] as usize] == c
     };
     let mut counts = ClusterChanges {
         merged: n_claims - winner.iter().filter(|&&w| w != NONE).count() as u64,
         ..ClusterChanges::default()
     };
-    let mut names: Vec<Option<String>> = winner
-        .iter()
-        .map(|&w| (w != NONE).then(|| old_name(w).to_owned()))
-        .collect();
+    // Per cluster: the previous cluster whose id it keeps, or FRESH | index
+    // into `created` (no string per kept id: there are millions).
+    let mut names: Vec<u32> = winner.clone();
+    let mut created: Vec<String> = Vec::new();
     let mut unclaimed: Vec<(&str, usize)> = (0..reps.len())
-        .filter(|&c| names[c].is_none())
+        .filter(|&c| names[c] == NONE)
         .map(|c| (store.record_id(RecordId(reps[c])), c))
         .collect();
     unclaimed.sort_unstable();
@@ -1083,11 +1404,14 @@ fn assign_ids(
         HashSet::default()
     } else {
         (0..n_old_clusters as u32)
+            .into_par_iter()
             .map(old_name)
             .filter(|name| {
                 let stem = name.rsplit_once('~').map_or(*name, |(s, _)| s);
                 bases.contains(name) || bases.contains(stem)
             })
+            .collect::<Vec<&str>>()
+            .into_iter()
             .collect()
     };
     let mut fresh_names: HashSet<String> = HashSet::new();
@@ -1099,17 +1423,23 @@ fn assign_ids(
             k += 1;
         }
         fresh_names.insert(name.clone());
-        names[c] = Some(name);
+        names[c] = FRESH | created.len() as u32;
+        created.push(name);
         counts.created += 1;
     }
-    let names: Vec<String> = names
-        .into_iter()
-        .map(|n| n.expect("every cluster was named above"))
-        .collect();
+    let mut table = StrTable::default();
+    for &x in &names {
+        table.push(if x & FRESH != 0 {
+            &created[(x & !FRESH) as usize]
+        } else {
+            old_name(x)
+        });
+    }
+    let names = table;
     let mut changes = Vec::new();
     let mut split_from: HashSet<u32> = HashSet::new();
     for (i, &c) in cluster_of.iter().enumerate() {
-        let id = &names[c as usize];
+        let id = names.get(c as usize);
         let w = winner[c as usize];
         let prev = prev_cluster[i];
         let change = if w == NONE {
@@ -1126,7 +1456,7 @@ fn assign_ids(
             "split"
         };
         changes.push(Change {
-            cluster_id: Some(id.clone()),
+            cluster_id: Some(id.to_owned()),
             change,
             previous_cluster_id: (prev != NONE).then(|| old_name(prev).to_owned()),
             record_id: store.record_id(RecordId(i as u32)).to_owned(),
@@ -1134,7 +1464,7 @@ fn assign_ids(
     }
     counts.split = split_from.len() as u64;
     for (j, &c) in idx.cluster_of.iter().enumerate() {
-        if anchor[c as usize].is_none() {
+        if anchor[c as usize] == NONE {
             changes.push(Change {
                 cluster_id: None,
                 change: "removed",
@@ -1143,7 +1473,7 @@ fn assign_ids(
             });
         }
     }
-    counts.removed = anchor.iter().filter(|a| a.is_none()).count() as u64;
+    counts.removed = anchor.iter().filter(|&&a| a == NONE).count() as u64;
     changes.par_sort_unstable();
     ClusterIds {
         cluster_of,
@@ -1163,7 +1493,7 @@ fn write_named_clusters(
         out,
         store,
         false,
-        |i, cid| cid.append_value(&ids.names[ids.cluster_of[i] as usize]),
+        |i, cid| cid.append_value(ids.names.get(ids.cluster_of[i] as usize)),
         |i| size[i],
     )
 }

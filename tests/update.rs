@@ -84,6 +84,12 @@ fn summary(run: &Path) -> serde_json::Value {
 /// join and merge clusters), optionally with the rows in another order.
 /// Returns (added, changed, deleted) as the test counts them.
 fn make_snapshot(old: &Path, new: &Path, reorder: bool) -> (u64, u64, u64) {
+    make_snapshot_tagged(old, new, reorder, "ADD")
+}
+
+/// [`make_snapshot`] with the added records' ids starting with `tag` (a
+/// second night needs ids the first did not use).
+fn make_snapshot_tagged(old: &Path, new: &Path, reorder: bool, tag: &str) -> (u64, u64, u64) {
     let names = Source::open(old).expect("opens").columns();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let cols = read_columns(old, &refs);
@@ -119,7 +125,7 @@ fn make_snapshot(old: &Path, new: &Path, reorder: bool) -> (u64, u64, u64) {
     let mut added = 0;
     for i in (11..n).step_by(60) {
         let mut row: Vec<Option<String>> = cols.iter().map(|c| c[i].clone()).collect();
-        row[id] = Some(format!("ADD{i:06}"));
+        row[id] = Some(format!("{tag}{i:06}"));
         if i % 120 == 11 {
             row[addr] = None;
         }
@@ -253,6 +259,127 @@ fn update_equals_full_dedupe_with_small_blocks_and_reordered_rows() {
     assert_ne!(text, dinhdanh::config::DEFAULT_CONFIG);
     std::fs::write(&cfg, text).expect("write config");
     update_equals_full_dedupe(Some(&cfg), true, "12");
+}
+
+/// The index files of a run, by name, with their bytes.
+fn index_files(run: &Path) -> BTreeMap<String, Vec<u8>> {
+    snapshot_dir(&run.join("index"))
+        .into_iter()
+        .map(|(p, b)| (p.file_name().expect("name").to_string_lossy().into(), b))
+        .collect()
+}
+
+/// Index format v3 over three nights: the first update links the previous
+/// base postings (same inode) and writes a delta; its run still works as
+/// `--previous` after the first run is deleted; the second night's changes
+/// push the delta past 15 % of the base, which compacts it; the result
+/// equals a full dedupe; an update after compaction keeps every id; one and
+/// two threads write identical files.
+#[test]
+fn layered_index_over_nights_compaction_and_deleted_previous_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let data = d.join("data");
+    ok(&[
+        "generate",
+        "--records",
+        "20000",
+        "--seed",
+        "13",
+        "--out",
+        s(&data),
+    ]);
+    let snap0 = data.join("records.parquet");
+    let (snap1, snap2) = (d.join("s1.parquet"), d.join("s2.parquet"));
+    let (added1, changed1, deleted1) = make_snapshot_tagged(&snap0, &snap1, false, "ADD");
+    make_snapshot_tagged(&snap1, &snap2, false, "NEXT");
+    let run0 = d.join("run0");
+    ok(&["dedupe", s(&snap0), "--out", s(&run0)]);
+    let model = d.join("model.json");
+    std::fs::copy(run0.join("model.json"), &model).expect("keep the model");
+    let update = |prev: &Path, snap: &Path, out: &Path, threads: &str| {
+        ok(&[
+            "--threads",
+            threads,
+            "update",
+            "--previous",
+            s(prev),
+            s(snap),
+            "--out",
+            s(out),
+        ]);
+    };
+
+    // Night 1: records added since the base (added + changed) and base
+    // records gone (deleted + changed), 20 000 base records.
+    let run1 = d.join("run1");
+    update(&run0, &snap1, &run1, "2");
+    let outgrown = (added1 + changed1) + (deleted1 + changed1);
+    let compact1 = outgrown as f64 > 0.15 * 20000.0;
+    assert!(
+        !compact1,
+        "the test wants a first night under 15 %: {outgrown}"
+    );
+    assert_eq!(summary(&run1)["index_compacted"], false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ino = |run: &Path, f: &str| {
+            std::fs::metadata(run.join("index").join(f))
+                .expect("index file")
+                .ino()
+        };
+        for f in ["rule0.keys.u64", "rule0.records.u32"] {
+            assert_eq!(ino(&run0, f), ino(&run1, f), "{f} is not a hard link");
+        }
+        assert_ne!(ino(&run0, "base_map.u32"), ino(&run1, "base_map.u32"));
+    }
+    // One thread writes the same files as two.
+    let run1_t1 = d.join("run1-t1");
+    update(&run0, &snap1, &run1_t1, "1");
+    for f in ["clusters.parquet", "changes.parquet", "pairs.parquet"] {
+        let (a, b) = (
+            std::fs::read(run1.join(f)).expect("read"),
+            std::fs::read(run1_t1.join(f)).expect("read"),
+        );
+        assert!(a == b, "{f} differs between --threads 1 and --threads 2");
+    }
+    assert!(
+        index_files(&run1) == index_files(&run1_t1),
+        "index differs by threads"
+    );
+    std::fs::remove_dir_all(&run1_t1).expect("remove");
+
+    // The run is self-contained: the run it linked from can go.
+    std::fs::remove_dir_all(&run0).expect("remove run0");
+
+    // Night 2: past 15 % since the base: compacted.
+    let run2 = d.join("run2");
+    update(&run1, &snap2, &run2, "2");
+    assert_eq!(summary(&run2)["index_compacted"], true);
+    let full2 = d.join("full2");
+    ok(&[
+        "dedupe",
+        "--model",
+        s(&model),
+        s(&snap2),
+        "--out",
+        s(&full2),
+    ]);
+    assert_eq!(partition(&run2), partition(&full2));
+    assert_eq!(
+        cluster_ids(&run2).len(),
+        read_columns(&snap2, &["record_id"])[0].len()
+    );
+
+    // Night 3, after the compaction, with no change: every id kept, and a
+    // fresh delta on the new base.
+    let run3 = d.join("run3");
+    update(&run2, &snap2, &run3, "2");
+    assert_eq!(cluster_ids(&run3), cluster_ids(&run2));
+    assert_eq!(summary(&run3)["unchanged"], summary(&run2)["records"]);
+    assert_eq!(summary(&run3)["index_compacted"], false);
+    assert_eq!(changes(&run3), BTreeSet::new());
 }
 
 // ---------------------------------------------------------------------------
@@ -451,7 +578,8 @@ fn other_index_version_is_refused() {
     let prev = foreign_run(dir.path());
     let manifest = prev.join("index/manifest.json");
     let text = std::fs::read_to_string(&manifest).expect("manifest");
-    let edited = text.replace("\"version\": 2,", "\"version\": 3,");
+    // Version 2 (flat postings, before the layered base + delta) is refused.
+    let edited = text.replace("\"version\": 3,", "\"version\": 2,");
     assert_ne!(text, edited);
     std::fs::write(&manifest, edited).expect("write");
     let out = dir.path().join("new");
@@ -465,7 +593,11 @@ fn other_index_version_is_refused() {
             s(&out),
         ],
         2,
-        &["format version 3", "full `dinhdanh dedupe`"],
+        &[
+            "format version 2",
+            "reads version 3",
+            "full `dinhdanh dedupe`",
+        ],
         &out,
     );
 }
