@@ -149,9 +149,8 @@ fn make_snapshot_tagged(old: &Path, new: &Path, reorder: bool, tag: &str) -> (u6
     (added, changed, deleted)
 }
 
-fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let d = dir.path();
+/// Generates 20 000 records with `seed` under `d/data`; returns the snapshot.
+fn generate_20k(d: &Path, seed: &str) -> PathBuf {
     let data = d.join("data");
     ok(&[
         "generate",
@@ -162,7 +161,13 @@ fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
         "--out",
         s(&data),
     ]);
-    let old_snap = data.join("records.parquet");
+    data.join("records.parquet")
+}
+
+fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let old_snap = generate_20k(d, seed);
     let new_snap = d.join("new.parquet");
     let (added, changed, deleted) = make_snapshot(&old_snap, &new_snap, reorder);
     let mut cfg: Vec<&str> = Vec::new();
@@ -279,17 +284,7 @@ fn index_files(run: &Path) -> BTreeMap<String, Vec<u8>> {
 fn layered_index_over_nights_compaction_and_deleted_previous_run() {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
-    let data = d.join("data");
-    ok(&[
-        "generate",
-        "--records",
-        "20000",
-        "--seed",
-        "13",
-        "--out",
-        s(&data),
-    ]);
-    let snap0 = data.join("records.parquet");
+    let snap0 = generate_20k(d, "13");
     let (snap1, snap2) = (d.join("s1.parquet"), d.join("s2.parquet"));
     let (added1, changed1, deleted1) = make_snapshot_tagged(&snap0, &snap1, false, "ADD");
     make_snapshot_tagged(&snap1, &snap2, false, "NEXT");
