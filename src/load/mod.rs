@@ -410,6 +410,43 @@ mod tests {
     }
 
     #[test]
+    fn parquet_row_groups_decoded_in_parallel_come_out_in_file_order() {
+        // 25 rows in row groups of 3 (nine groups: several parallel windows),
+        // read in batches of 2; both columns, in the opposite order.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.parquet");
+        let ids: Vec<String> = (0..25).map(|i| format!("r{i}")).collect();
+        let names: Vec<String> = (0..25).map(|i| format!("n{}", 100 - i)).collect();
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(arrow::array::StringArray::from(ids.clone())),
+            Arc::new(arrow::array::StringArray::from(names.clone())),
+        ];
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("record_id", arrow::datatypes::DataType::Utf8, false),
+            Field::new("full_name", arrow::datatypes::DataType::Utf8, false),
+        ]));
+        let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(3))
+            .build();
+        let mut w =
+            ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, Some(props))
+                .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let src = Source::open(&path).unwrap();
+        let (mut got_names, mut got_ids) = (Vec::new(), Vec::new());
+        for b in src.batches(&["full_name", "record_id"], 2).unwrap() {
+            let b = b.unwrap();
+            assert!(b.num_rows() <= 2);
+            got_names.extend(strings(&src, &b, 0));
+            got_ids.extend(strings(&src, &b, 1));
+        }
+        assert_eq!(got_ids, ids.iter().map(|v| s(v)).collect::<Vec<_>>());
+        assert_eq!(got_names, names.iter().map(|v| s(v)).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn parquet_wrong_type_names_file_and_column() {
         let dir = tempfile::tempdir().unwrap();
         let path = parquet_fixture(&dir);

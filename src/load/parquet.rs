@@ -8,6 +8,7 @@
 //! touch and never copied into a read buffer; the pages of columns that are
 //! not requested are never read.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ use parquet::arrow::arrow_reader::{
     ParquetRecordBatchReaderBuilder,
 };
 use parquet::arrow::ProjectionMask;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
@@ -76,39 +78,123 @@ impl ParquetTable {
             })
             .collect();
         let mask = ProjectionMask::roots(self.metadata.parquet_schema(), roots.iter().copied());
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
-            self.data.clone(),
-            self.metadata.clone(),
-        )
-        .with_projection(mask)
-        .with_batch_size(batch_size.max(1))
-        .build()
-        .map_err(|e| Error::format(&self.path, e))?;
         let identity = order.iter().copied().eq(0..roots.len());
+        let groups = self.metadata.metadata().row_groups();
+        // Row groups are decoded a few at a time in parallel when each is
+        // small enough to hold decoded (the generator writes 262 144 rows per
+        // group); a file of huge row groups is streamed batch by batch.
+        let parallel = groups.len() > 1
+            && groups
+                .iter()
+                .all(|g| g.num_rows() as usize <= PARALLEL_GROUP_ROWS);
+        let source = if parallel {
+            BatchSource::Groups {
+                data: self.data.clone(),
+                metadata: self.metadata.clone(),
+                mask,
+                next: 0,
+                count: groups.len(),
+                decoded: VecDeque::new(),
+            }
+        } else {
+            BatchSource::Stream(
+                ParquetRecordBatchReaderBuilder::new_with_metadata(
+                    self.data.clone(),
+                    self.metadata.clone(),
+                )
+                .with_projection(mask)
+                .with_batch_size(batch_size.max(1))
+                .build()
+                .map_err(|e| Error::format(&self.path, e))?,
+            )
+        };
         Ok(ParquetBatches {
             path: self.path.clone(),
-            reader,
+            source,
+            batch_size: batch_size.max(1),
             order: (!identity).then_some(order),
         })
     }
 }
 
+/// Largest row group decoded whole (in parallel with its neighbours).
+const PARALLEL_GROUP_ROWS: usize = 1 << 20;
+
 /// Iterator over the record batches of a Parquet file; see
 /// [`crate::load::Source::batches`].
 pub(crate) struct ParquetBatches {
     path: PathBuf,
-    reader: ParquetRecordBatchReader,
+    source: BatchSource,
+    batch_size: usize,
     /// `None` when the file order already is the requested order.
     order: Option<Vec<usize>>,
+}
+
+enum BatchSource {
+    /// One reader over the whole file.
+    Stream(ParquetRecordBatchReader),
+    /// Row groups decoded `rayon::current_num_threads()` at a time, in
+    /// parallel; their batches are handed out in file order.
+    Groups {
+        data: Bytes,
+        metadata: ArrowReaderMetadata,
+        mask: ProjectionMask,
+        next: usize,
+        count: usize,
+        decoded: VecDeque<Result<RecordBatch>>,
+    },
+}
+
+impl ParquetBatches {
+    /// The next batch in file order, columns in file order.
+    fn next_in_file_order(&mut self) -> Option<Result<RecordBatch>> {
+        let path = &self.path;
+        match &mut self.source {
+            BatchSource::Stream(reader) => Some(reader.next()?.map_err(|e| Error::format(path, e))),
+            BatchSource::Groups {
+                data,
+                metadata,
+                mask,
+                next,
+                count,
+                decoded,
+            } => {
+                if decoded.is_empty() && *next < *count {
+                    let end = (*next + rayon::current_num_threads().max(1)).min(*count);
+                    let batch_size = self.batch_size;
+                    let groups: Vec<Vec<Result<RecordBatch>>> = (*next..end)
+                        .into_par_iter()
+                        .map(|g| {
+                            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
+                                data.clone(),
+                                metadata.clone(),
+                            )
+                            .with_projection(mask.clone())
+                            .with_row_groups(vec![g])
+                            .with_batch_size(batch_size)
+                            .build();
+                            match reader {
+                                Ok(r) => r.map(|b| b.map_err(|e| Error::format(path, e))).collect(),
+                                Err(e) => vec![Err(Error::format(path, e))],
+                            }
+                        })
+                        .collect();
+                    *next = end;
+                    decoded.extend(groups.into_iter().flatten());
+                }
+                decoded.pop_front()
+            }
+        }
+    }
 }
 
 impl Iterator for ParquetBatches {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Result<RecordBatch>> {
-        let batch = match self.reader.next()? {
+        let batch = match self.next_in_file_order()? {
             Ok(b) => b,
-            Err(e) => return Some(Err(Error::format(&self.path, e))),
+            Err(e) => return Some(Err(e)),
         };
         Some(match &self.order {
             None => Ok(batch),
