@@ -662,7 +662,7 @@ pub struct IndexContents<'a> {
     pub pairs: &'a [ScoredPair],
     /// Cluster number of each record, and the id of each cluster number.
     pub cluster_of: &'a [u32],
-    pub cluster_names: &'a [String],
+    pub cluster_names: &'a StrTable,
 }
 
 /// An index written under a temporary directory name, renamed by [`PendingIndex::commit`].
@@ -718,17 +718,14 @@ fn unpack_dob(x: u64) -> Dob {
 /// postings as a new base. The files are independent: they are encoded and
 /// written in parallel.
 pub fn write_index(run_dir: &Path, c: &IndexContents<'_>) -> Result<PendingIndex> {
-    write_index_with(run_dir, c, PostingsWrite::Full, None)
+    write_index_with(run_dir, c, PostingsWrite::Full)
 }
 
-/// [`write_index`] with the postings written as `postings` says, and the
-/// cluster ids from `cluster_names` when given (then
-/// `IndexContents::cluster_names` is not used).
+/// [`write_index`] with the postings written as `postings` says.
 pub fn write_index_with(
     run_dir: &Path,
     c: &IndexContents<'_>,
     postings: PostingsWrite<'_>,
-    cluster_names: Option<&StrTable>,
 ) -> Result<PendingIndex> {
     let tmp = tempfile::Builder::new()
         .prefix(".dinhdanh-index-")
@@ -968,15 +965,13 @@ pub fn write_index_with(
         });
         sc.spawn(|_| {
             keep(
-                write_array(dir, "cluster.u32", c.cluster_of).and_then(|()| match cluster_names {
-                    Some(t) => write_bytes(dir, "cluster_names.bytes", t.text.as_bytes())
-                        .and_then(|()| write_array(dir, "cluster_names.ends.u64", &t.ends)),
-                    None => write_strings(
-                        dir,
-                        "cluster_names",
-                        c.cluster_names.iter().map(String::as_str),
-                    ),
-                }),
+                write_array(dir, "cluster.u32", c.cluster_of)
+                    .and_then(|()| {
+                        write_bytes(dir, "cluster_names.bytes", c.cluster_names.text.as_bytes())
+                    })
+                    .and_then(|()| {
+                        write_array(dir, "cluster_names.ends.u64", &c.cluster_names.ends)
+                    }),
             )
         });
     });
@@ -995,7 +990,7 @@ pub fn write_index_with(
         records: s.len() as u64,
         rules: c.config.blocking.rules.clone(),
         pairs: c.pairs.len() as u64,
-        clusters: cluster_names.map_or(c.cluster_names.len(), StrTable::len) as u64,
+        clusters: c.cluster_names.len() as u64,
         name_entries: s.names.entries.len() as u64,
         extras: s.extras.len() as u64,
         base_records: match postings {

@@ -1426,9 +1426,9 @@ fn write_dedupe_index(
     clusters: &crate::cluster::Clusters,
     model_hash: u64,
 ) -> Result<crate::index::PendingIndex> {
-    use crate::index::{write_index, IndexContents, PostingsRef};
+    use crate::index::{write_index, IndexContents, PostingsRef, StrTable};
     let mut number = vec![u32::MAX; store.len()];
-    let mut names = Vec::new();
+    let mut names = StrTable::default();
     let cluster_of: Vec<u32> = clusters
         .representative
         .iter()
@@ -1436,7 +1436,7 @@ fn write_dedupe_index(
             let n = &mut number[rep as usize];
             if *n == u32::MAX {
                 *n = names.len() as u32;
-                names.push(store.record_id(RecordId(rep)).to_owned());
+                names.push(store.record_id(RecordId(rep)));
             }
             *n
         })

@@ -1081,10 +1081,9 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                         postings: &refs,
                         pairs: &pairs,
                         cluster_of: &ids.cluster_of,
-                        cluster_names: &[],
+                        cluster_names: &ids.names,
                     },
                     how,
-                    Some(&ids.names),
                 )
             },
         );
