@@ -28,6 +28,9 @@ pub enum KeyPart {
     PhoneticGiven,
     Province,
     Sex,
+    /// The accent-free address: two records of one person usually share it,
+    /// and few people share an address and a date of birth (twins do).
+    Address,
     /// Index into `Config::extra`.
     Extra(usize),
 }
@@ -48,6 +51,7 @@ impl KeyPart {
             KeyPart::PhoneticGiven => "phonetic_given".into(),
             KeyPart::Province => "province".into(),
             KeyPart::Sex => "sex".into(),
+            KeyPart::Address => "address".into(),
             KeyPart::Extra(i) => {
                 let e = &config.extra[i];
                 format!("extra:{}", e.name.as_deref().unwrap_or(&e.column))
@@ -83,6 +87,7 @@ pub fn parse_rule(text: &str, config: &Config) -> Result<Rule, String> {
             "phonetic_given" => KeyPart::PhoneticGiven,
             "province" => KeyPart::Province,
             "sex" => KeyPart::Sex,
+            "address" => KeyPart::Address,
             _ => {
                 if let Some(name) = p.strip_prefix("extra:") {
                     let i = config
@@ -95,7 +100,7 @@ pub fn parse_rule(text: &str, config: &Config) -> Result<Rule, String> {
                     return Err(format!(
                         "unknown key '{p}'; known keys: citizen_id, id_last6, dob, birth_year, \
                          year_month, month_day, given, family, full_name, phonetic_name, phonetic_given, \
-                         province, sex, extra:NAME"
+                         province, sex, address, extra:NAME"
                     ));
                 }
             }
@@ -174,6 +179,7 @@ pub fn part_value(store: &RecordStore, part: KeyPart, r: RecordId) -> Option<u64
             }
         }
         KeyPart::Sex => (store.sex[i] != SEX_UNKNOWN).then_some(u64::from(store.sex[i])),
+        KeyPart::Address => tok(store.address[i]),
         KeyPart::Extra(e) => tok(store.extras[e].codes[i]),
     }
 }

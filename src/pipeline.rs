@@ -708,6 +708,7 @@ fn conditioned(part: KeyPart, field: Field) -> bool {
         }
         K::Province => field == Field::Province,
         K::Sex => field == Field::Sex,
+        K::Address => field == Field::Address,
         K::Extra(i) => field == Field::Extra(i),
     }
 }
@@ -971,6 +972,13 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     })?;
     st.finish(&format!("{} rules", blocker.rules.len()));
     for s in &blocker.stats {
+        if s.keyed_records == 0 && !store.is_empty() {
+            eprintln!(
+                "warning: blocking rule '{}' gave no record a key: a field it joins is missing \
+                 from every record (is its column set under [columns]?), so it finds no pairs",
+                s.rule
+            );
+        }
         if s.oversized_blocks > 0 {
             eprintln!(
                 "warning: blocking rule '{}' skipped {} blocks larger than {} ({} records); \
