@@ -23,10 +23,11 @@ Vietnamese-specific code (documented in README, "Splink comparison"):
   "dob" alone and "given + family" instead, a 1 M run grew past 18 GiB and
   was stopped).
 - prediction blocking rules comparable to dinhdanh's defaults (its phonetic
-  key replaced by the accent-free full name): citizen_id; last 6 ID digits +
-  birth year; dob + given; dob + family + province; full name + birth year +
-  province; given + family + birth year + province; full name + day and month
-  of birth; last 6 ID digits + given.
+  keys replaced by the accent-free name parts): citizen_id; last 6 ID digits +
+  birth year; dob + given + province; dob + given + family; dob + family +
+  address; full name + birth year + province; given + family + birth year +
+  address; full name + day and month of birth + province; last 6 ID digits +
+  given.
 - clusters: connected components at match probability 0.999 (--threshold;
   plain connected components merge twins at lower thresholds, which
   dinhdanh's conflict-aware clustering at 0.9 does not).
@@ -119,11 +120,12 @@ def main() -> None:
         blocking_rules_to_generate_predictions=[
             block_on("citizen_id"),
             block_on("id_last6", "birth_year"),
-            block_on("dob", "given"),
-            block_on("dob", "family", "province"),
+            block_on("dob", "given", "province"),
+            block_on("dob", "given", "family"),
+            block_on("dob", "family", "address"),
             block_on("full_name", "birth_year", "province"),
-            block_on("given", "family", "birth_year", "province"),
-            block_on("full_name", "month_day"),
+            block_on("given", "family", "birth_year", "address"),
+            block_on("full_name", "month_day", "province"),
             block_on("id_last6", "given"),
         ],
         retain_intermediate_calculation_columns=False,
