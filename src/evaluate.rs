@@ -65,7 +65,8 @@
 //! Both ratios are 1 when their denominator is 0.
 //!
 //! Pair counts fit in `u64`: records are indexed by `u32`, so there are fewer
-//! than 2³² records and fewer than 2⁶³ pairs. Sums of squares use `u128`.
+//! than 2³² records and fewer than 2⁶³ pairs. A cluster's (or person's) sum of
+//! squared cell sizes is at most its size squared, so it fits in `u64` too.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -78,6 +79,7 @@ use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{Error, Result};
+use crate::intern::Interner;
 use crate::load::{
     is_string_list_type, is_string_type, Source, StringColumn, StringListColumn, DEFAULT_BATCH_SIZE,
 };
@@ -214,41 +216,6 @@ fn c2_touching(n: u64, k: u64) -> u64 {
     c2(n) - c2(n - k)
 }
 
-/// Interns strings to dense `u32` ids; lookups of known strings do not
-/// allocate.
-#[derive(Default)]
-struct Interner {
-    ids: HashMap<Box<str>, u32>,
-}
-
-impl Interner {
-    fn get(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
-    }
-
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = u32::try_from(self.ids.len()).expect("fewer than 2^32 distinct values");
-        self.ids.insert(s.into(), id);
-        id
-    }
-
-    fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    /// The strings, indexed by id.
-    fn names(&self) -> Vec<&str> {
-        let mut names = vec![""; self.ids.len()];
-        for (s, &i) in &self.ids {
-            names[i as usize] = s;
-        }
-        names
-    }
-}
-
 /// Which kind of hard negative a role names.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Kind {
@@ -259,8 +226,10 @@ enum Kind {
 /// The truth file, indexed.
 struct Truth {
     /// Record keys: per source id (or the single slot 0 when keys ignore the
-    /// source), record_id → record index.
-    keys: Vec<HashMap<Box<str>, u32>>,
+    /// source), the record ids interned (the arena interner: ~40 bytes per
+    /// record where a map of boxed strings took ~100, which made 100 M
+    /// records need 26 GB) and, per code, the record index.
+    keys: Vec<(Interner, Vec<u32>)>,
     keyed_by_source: bool,
     sources: Interner,
     /// Per record.
@@ -281,7 +250,8 @@ impl Truth {
         } else {
             0
         };
-        self.keys.get(slot)?.get(record_id).copied()
+        let (ids, records) = self.keys.get(slot)?;
+        ids.get(record_id).map(|code| records[code as usize])
     }
 }
 
@@ -320,7 +290,7 @@ fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
     }
 
     let mut truth = Truth {
-        keys: vec![HashMap::new()],
+        keys: vec![Default::default()],
         keyed_by_source: key_by_source,
         sources: Interner::default(),
         person: Vec::new(),
@@ -366,10 +336,10 @@ fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
                 .map_err(|_| Error::data_at(path, Some(row), None, "more than 2^32 records"))?;
             let slot = if key_by_source { source_id as usize } else { 0 };
             if truth.keys.len() <= slot {
-                truth.keys.resize_with(slot + 1, HashMap::new);
+                truth.keys.resize_with(slot + 1, Default::default);
             }
-            let keys = &mut truth.keys[slot];
-            if keys.contains_key(id) {
+            let (ids, records) = &mut truth.keys[slot];
+            if ids.intern(id) as usize != records.len() {
                 return Err(Error::data_at(
                     path,
                     Some(row),
@@ -381,7 +351,7 @@ fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
                     },
                 ));
             }
-            keys.insert(id.into(), r);
+            records.push(r);
             let p = truth.persons.intern(person_id);
             truth.person.push(p);
             truth.source.push(source_id);
@@ -498,7 +468,7 @@ fn read_clusters(path: &Path, truth: &Truth) -> Result<(Vec<u32>, u32)> {
     let mut cluster = vec![NONE; n];
     let mut seen = vec![false; n];
     let mut by_string = Interner::default();
-    let mut by_int: HashMap<i128, u32> = HashMap::new();
+    let mut by_int: Counts<i128> = counts();
     let mut next: u32 = 0;
     let mut row: u64 = 0;
     for batch in src.batches(&columns, DEFAULT_BATCH_SIZE)? {
@@ -544,8 +514,8 @@ fn read_clusters(path: &Path, truth: &Truth) -> Result<(Vec<u32>, u32)> {
                 Some(ClusterKey::Int(v)) => *by_int.entry(v).or_insert_with(|| {
                     let c = next;
                     next += 1;
-                    c
-                }),
+                    u64::from(c)
+                }) as u32,
             };
             cluster[r] = c;
         }
@@ -560,8 +530,13 @@ fn read_clusters(path: &Path, truth: &Truth) -> Result<(Vec<u32>, u32)> {
     Ok((cluster, count))
 }
 
-/// Counts of records per group key.
-type Counts<K> = HashMap<K, u64>;
+/// Counts of records per group key. foldhash, not SipHash: the keys are our
+/// own integers, and hashing was most of the time at 10 M records.
+type Counts<K> = hashbrown::HashMap<K, u64, foldhash::fast::FixedState>;
+
+fn counts<K>() -> Counts<K> {
+    Counts::with_hasher(foldhash::fast::FixedState::with_seed(0x6576_616c))
+}
 
 fn bump<K: std::hash::Hash + Eq>(m: &mut Counts<K>, k: K) {
     *m.entry(k).or_insert(0) += 1;
@@ -769,11 +744,14 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
     let n_persons = t.persons.len();
     let mut n_p = vec![0u64; n_persons];
     let mut n_c = vec![0u64; n_clusters];
-    let mut n_pc: Counts<u64> = HashMap::new();
+    let mut n_pc: Counts<u64> = counts();
+    // At most one cell per record; reserving avoids holding the old and the
+    // new table at once while the map grows.
+    n_pc.reserve(n);
     // Per (group, source) counts, only needed in link mode.
-    let mut n_ps: Counts<(u32, u32)> = HashMap::new();
-    let mut n_cs: Counts<(u32, u32)> = HashMap::new();
-    let mut n_pcs: Counts<(u64, u32)> = HashMap::new();
+    let mut n_ps: Counts<(u32, u32)> = counts();
+    let mut n_cs: Counts<(u32, u32)> = counts();
+    let mut n_pcs: Counts<(u64, u32)> = counts();
     for ((&p, &c), &s) in t.person.iter().zip(cluster).zip(&t.source) {
         n_p[p as usize] += 1;
         n_c[c as usize] += 1;
@@ -811,16 +789,16 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
         f1: f1(precision, recall),
     };
 
-    let tag_names = t.tags.names();
+    let tag_names: Vec<&str> = t.tags.iter().collect();
     let mut by_corruption: Vec<TagRecall> = t
         .tag_records
         .iter()
         .enumerate()
         .map(|(tag, records)| {
-            let mut k_p: Counts<u32> = HashMap::new();
-            let mut k_pc: Counts<u64> = HashMap::new();
-            let mut k_ps: Counts<(u32, u32)> = HashMap::new();
-            let mut k_pcs: Counts<(u64, u32)> = HashMap::new();
+            let mut k_p: Counts<u32> = counts();
+            let mut k_pc: Counts<u64> = counts();
+            let mut k_ps: Counts<(u32, u32)> = counts();
+            let mut k_pcs: Counts<(u64, u32)> = counts();
             for &r in records {
                 let r = r as usize;
                 let (p, c, s) = (t.person[r], cluster[r], t.source[r]);
@@ -917,12 +895,12 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
     let namesakes = hard(Kind::Namesake);
 
     // B-cubed from the cells: per cluster and per person, Σ n_pc².
-    let mut sq_c = vec![0u128; n_clusters];
-    let mut sq_p = vec![0u128; n_persons];
+    let mut sq_c = vec![0u64; n_clusters];
+    let mut sq_p = vec![0u64; n_persons];
     let mut exact_clusters = 0u64;
     for (&pc, &k) in &n_pc {
         let (p, c) = ((pc >> 32) as usize, (pc as u32) as usize);
-        let k2 = u128::from(k) * u128::from(k);
+        let k2 = k * k;
         sq_c[c] += k2;
         sq_p[p] += k2;
         if k == n_p[p] && k == n_c[c] {
@@ -930,7 +908,7 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
         }
     }
     // Summed in index order so the floating-point result is reproducible.
-    let mean = |sq: &[u128], sizes: &[u64]| -> f64 {
+    let mean = |sq: &[u64], sizes: &[u64]| -> f64 {
         if n == 0 {
             return 1.0;
         }
