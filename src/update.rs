@@ -1405,9 +1405,10 @@ fn assign_ids(
         (0..n_old_clusters as u32)
             .into_par_iter()
             .map(old_name)
-            .filter(|name| {
-                let stem = name.rsplit_once('~').map_or(*name, |(s, _)| s);
-                bases.contains(name) || bases.contains(stem)
+            .filter(|name| match name.rsplit_once('~') {
+                // One hash per id: most ids have no '~' (the stem is the id).
+                None => bases.contains(name),
+                Some((stem, _)) => bases.contains(stem) || bases.contains(name),
             })
             .collect::<Vec<&str>>()
             .into_iter()
@@ -1426,7 +1427,11 @@ fn assign_ids(
         created.push(name);
         counts.created += 1;
     }
-    let mut table = StrTable::default();
+    // Sized up front: the ids are about as long as the previous ones.
+    let mut table = StrTable::with_capacity(
+        idx.cluster_names.bytes_len() + created.iter().map(String::len).sum::<usize>(),
+        names.len(),
+    );
     for &x in &names {
         table.push(if x & FRESH != 0 {
             &created[(x & !FRESH) as usize]
@@ -1438,9 +1443,13 @@ fn assign_ids(
     let mut changes = Vec::new();
     let mut split_from: HashSet<u32> = HashSet::new();
     for (i, &c) in cluster_of.iter().enumerate() {
-        let id = names.get(c as usize);
         let w = winner[c as usize];
         let prev = prev_cluster[i];
+        // Most records keep their cluster and its id (prev == w): no string work.
+        if w != NONE && (prev == NONE || prev == w) {
+            continue;
+        }
+        let id = names.get(c as usize);
         let change = if w == NONE {
             if prev != NONE {
                 split_from.insert(prev);

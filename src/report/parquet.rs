@@ -233,7 +233,10 @@ mod tests {
             w.commit().unwrap();
             r.close().unwrap();
             let written = std::fs::read(&ours).unwrap();
-            assert!(written == reference, "group_rows {group_rows}: bytes differ");
+            assert!(
+                written == reference,
+                "group_rows {group_rows}: bytes differ"
+            );
         }
     }
 
