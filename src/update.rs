@@ -976,10 +976,12 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     prepare_dir(&opts.out)?;
     // The clustering is one sequential union-find; `pairs.parquet`, the merged
     // postings and the record-id table do not depend on it, so they are built
-    // on the other thread meanwhile (their time is the "beside cluster" stage).
-    let ((clusters, ids, cluster_secs), (pairs_file, new_postings, id_slots, beside_secs)) =
+    // on the other thread meanwhile (their time is the "beside cluster"
+    // stage), and `clusters.parquet` and `changes.parquet` follow the cluster
+    // ids on the clustering's thread. Only the index waits for both sides.
+    let ((ids, files, cluster_secs, (multi, largest)), (pairs_file, new_postings, id_slots, beside_secs)) =
         rayon::join(
-            || {
+            || -> (ClusterIds, Result<Vec<AtomicFile>>, (f64, f64, f64), (u64, u64)) {
                 let t = Instant::now();
                 // The conflict-aware cut is not written by update (no flags.parquet yet).
                 let (clusters, affected) = if in_order {
@@ -996,7 +998,21 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                     &idx,
                     affected.as_deref(),
                 );
-                (clusters, ids, (t1, t.elapsed().as_secs_f64() - t1))
+                let t2 = t.elapsed().as_secs_f64();
+                let multi = clusters
+                    .representative
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
+                    .count() as u64;
+                let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
+                let (clusters_file, changes_file) = rayon::join(
+                    || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
+                    || write_changes(&opts.out, &ids.changes),
+                );
+                let files = clusters_file.and_then(|c| Ok(vec![c, changes_file?]));
+                let secs = (t1, t2 - t1, t.elapsed().as_secs_f64() - t2);
+                (ids, files, secs, (multi, largest))
             },
             || {
                 let t = Instant::now();
@@ -1030,64 +1046,49 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     stages.push(("cluster".into(), cluster_secs.0));
     stages.push(("cluster ids".into(), cluster_secs.1));
     stages.push((
+        "clusters.parquet, changes.parquet (after cluster ids)".into(),
+        cluster_secs.2,
+    ));
+    stages.push((
         "pairs.parquet, postings (beside cluster)".into(),
         beside_secs,
     ));
     let pairs_file = pairs_file?;
+    let files = files?;
     st.finish(&format!("{} clusters", ids.names.len()));
 
     let st = progress.stage("write", None);
     let mut slots = std::mem::take(&mut idx.slots);
     slots.record_id = id_slots;
     let n_clusters = ids.names.len() as u64;
-    let multi = clusters
-        .representative
-        .iter()
-        .enumerate()
-        .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
-        .count() as u64;
-    let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
-    let (files, index) = timed(&mut stages, "write", || {
-        // The Parquet outputs and the index are independent: write them side by side.
-        let (files, index) = rayon::join(
-            || -> Result<Vec<AtomicFile>> {
-                let (clusters_file, changes_file) = rayon::join(
-                    || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
-                    || write_changes(&opts.out, &ids.changes),
-                );
-                Ok(vec![clusters_file?, changes_file?])
+    let index = timed(&mut stages, "write index", || {
+        let refs: Vec<PostingsRef<'_>> = match &new_postings {
+            NewPostings::Compacted(p) => p.iter().map(PostingsRef::Sorted).collect(),
+            NewPostings::Layered { .. } => Vec::new(),
+        };
+        let how = match &new_postings {
+            NewPostings::Compacted(_) => PostingsWrite::Full,
+            NewPostings::Layered { base_map, delta } => PostingsWrite::Layered {
+                previous_index: &idx.dir,
+                base_map,
+                delta,
             },
-            || {
-                let refs: Vec<PostingsRef<'_>> = match &new_postings {
-                    NewPostings::Compacted(p) => p.iter().map(PostingsRef::Sorted).collect(),
-                    NewPostings::Layered { .. } => Vec::new(),
-                };
-                let how = match &new_postings {
-                    NewPostings::Compacted(_) => PostingsWrite::Full,
-                    NewPostings::Layered { base_map, delta } => PostingsWrite::Layered {
-                        previous_index: &idx.dir,
-                        base_map,
-                        delta,
-                    },
-                };
-                write_index_with(
-                    &opts.out,
-                    &IndexContents {
-                        config: &config,
-                        model_hash: model_hash(&model, &tf),
-                        store: &store,
-                        slots: &slots,
-                        row_fp: &snap.fp,
-                        postings: &refs,
-                        pairs: &pairs,
-                        cluster_of: &ids.cluster_of,
-                        cluster_names: &ids.names,
-                    },
-                    how,
-                )
+        };
+        write_index_with(
+            &opts.out,
+            &IndexContents {
+                config: &config,
+                model_hash: model_hash(&model, &tf),
+                store: &store,
+                slots: &slots,
+                row_fp: &snap.fp,
+                postings: &refs,
+                pairs: &pairs,
+                cluster_of: &ids.cluster_of,
+                cluster_names: &ids.names,
             },
-        );
-        Ok((files?, index?))
+            how,
+        )
     })?;
     let pairs_written = pairs.len() as u64;
     drop(pairs);
