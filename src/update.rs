@@ -40,8 +40,8 @@ use crate::compare::comparisons;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::index::{
-    read_index, read_manifest, record_id_slots, row_fingerprint, write_index_with, BasePostings,
-    IndexContents, Postings, PostingsRef, PostingsWrite, RunIndex, StrTable, COMPACT_FRACTION,
+    read_index, read_manifest, record_id_slots, write_index_with, BasePostings, IndexContents,
+    Postings, PostingsRef, PostingsWrite, RowHasher, RunIndex, StrTable, COMPACT_FRACTION,
 };
 use crate::intern::NONE;
 use crate::load::StringColumn;
@@ -205,25 +205,15 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
         let columns: Vec<_> = (0..wanted.len())
             .map(|i| source.string_column(&batch, i))
             .collect::<Result<_>>()?;
-        // Per row: the fingerprint, or None for a null or blank id (reported
-        // in row order below).
         let (fps, following) = rayon::join(
-            || -> Vec<Option<u64>> {
-                (0..batch.num_rows())
-                    .into_par_iter()
-                    .map_init(Vec::new, |extras, i| {
-                        raw_row(&columns, &pos, n_roles, i, extras)
-                            .map(|r| row_fingerprint(&r, extras))
-                    })
-                    .collect()
-            },
+            || batch_fingerprints(&columns, &pos, n_roles, batch.num_rows()),
             || batches.next(),
         );
         next = following;
         let mut extras = Vec::with_capacity(n_extra);
         for (i, &fp) in fps.iter().enumerate() {
             row_no += 1;
-            let Some(fp) = fp else {
+            let Some(record_id) = columns[0].get(i).filter(|s| !s.trim().is_empty()) else {
                 return Err(Error::data_at(
                     path,
                     Some(row_no),
@@ -231,9 +221,6 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
                     "record_id is null or empty; every record needs an id",
                 ));
             };
-            let record_id = columns[0]
-                .get(i)
-                .expect("the id was checked in the parallel pass");
             // A nightly snapshot mostly keeps the previous order: try the
             // record after the last one matched before hashing the id.
             let prev = if cursor < n_old && old.record_id(RecordId(cursor as u32)) == record_id {
@@ -271,8 +258,8 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
                 s.added += 1;
             }
             // Only added and changed rows are taken apart again, for normalization.
-            let r = raw_row(&columns, &pos, n_roles, i, &mut extras)
-                .expect("the id was checked in the parallel pass");
+            let r =
+                raw_row(&columns, &pos, n_roles, i, &mut extras).expect("the id was checked above");
             s.plan.push(FRESH | builder.len() as u32);
             builder.push(src, &r, &extras);
         }
@@ -282,6 +269,43 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
     }
     s.fresh = builder.finish();
     Ok(s)
+}
+
+/// [`crate::index::row_fingerprint`] of every row of a batch (`columns` as `read_snapshot`
+/// requests them), computed column by column over blocks of rows: each row's
+/// hash is a serial chain of multiplications, so hashing one row at a time
+/// waited on that chain; across a block the rows' chains are independent,
+/// and no per-row tuple of values is built. A null or blank record id is
+/// hashed like any value (the caller refuses the row).
+fn batch_fingerprints(
+    columns: &[StringColumn<'_>],
+    pos: &[Option<usize>; 9],
+    n_roles: usize,
+    rows: usize,
+) -> Vec<u64> {
+    const BLOCK: usize = 2048;
+    // `row_fingerprint`'s order: record id, the nine roles, the extras.
+    let order: Vec<Option<usize>> = std::iter::once(Some(0))
+        .chain(pos.iter().copied())
+        .chain((n_roles..columns.len()).map(Some))
+        .collect();
+    let mut fps = vec![RowHasher::START; rows];
+    fps.par_chunks_mut(BLOCK).enumerate().for_each(|(b, out)| {
+        let start = b * BLOCK;
+        for &col in &order {
+            match col {
+                None => out.iter_mut().for_each(|h| *h = RowHasher::value(*h, None)),
+                Some(p) => {
+                    let c = &columns[p];
+                    for (k, h) in out.iter_mut().enumerate() {
+                        *h = RowHasher::value(*h, c.get(start + k));
+                    }
+                }
+            }
+        }
+        out.iter_mut().for_each(|h| *h = RowHasher::finish(*h));
+    });
+    fps
 }
 
 /// Row `i` of a batch (`columns` as `read_snapshot` requests them: the roles
