@@ -1003,70 +1003,72 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     // on the other thread meanwhile (their time is the "beside cluster"
     // stage), and `clusters.parquet` and `changes.parquet` follow the cluster
     // ids on the clustering's thread. Only the index waits for both sides.
-    let ((ids, files, cluster_secs, (multi, largest)), (pairs_file, new_postings, id_slots, beside_secs)) =
-        rayon::join(
-            || -> (ClusterIds, Result<Vec<AtomicFile>>, (f64, f64, f64), (u64, u64)) {
-                let t = Instant::now();
-                // The conflict-aware cut is not written by update (no flags.parquet yet).
-                let (clusters, affected) = if in_order {
-                    let (c, a) = incremental_clusters(&store, &pairs, link_w, &idx, &old_to_new);
-                    (c, Some(a))
-                } else {
-                    (cluster_pairs(&store, &pairs, link_w).clusters, None)
-                };
-                let t1 = t.elapsed().as_secs_f64();
-                let ids = assign_ids(
-                    &store,
-                    &clusters.representative,
-                    &snap,
-                    &idx,
-                    affected.as_deref(),
-                );
-                let t2 = t.elapsed().as_secs_f64();
-                let multi = clusters
-                    .representative
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
-                    .count() as u64;
-                let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
-                let (clusters_file, changes_file) = rayon::join(
-                    || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
-                    || write_changes(&opts.out, &ids.changes),
-                );
-                let files = clusters_file.and_then(|c| Ok(vec![c, changes_file?]));
-                let secs = (t1, t2 - t1, t.elapsed().as_secs_f64() - t2);
-                (ids, files, secs, (multi, largest))
-            },
-            || {
-                let t = Instant::now();
-                let ((pairs_file, new_postings), id_slots) = rayon::join(
-                    || {
-                        rayon::join(
-                            || {
-                                write_pairs(
-                                    &opts.out,
-                                    &store,
-                                    &cmps,
-                                    &scorer,
-                                    &rules,
-                                    &pairs,
-                                    Mode::Dedupe,
-                                )
-                            },
-                            || new_postings(&idx, &old_to_new, &fresh_keys_per_rule, store.len()),
-                        )
-                    },
-                    || record_id_slots(&store),
-                );
-                (
-                    pairs_file,
-                    new_postings,
-                    id_slots,
-                    t.elapsed().as_secs_f64(),
-                )
-            },
-        );
+    let (
+        (ids, files, cluster_secs, (multi, largest)),
+        (pairs_file, new_postings, id_slots, beside_secs),
+    ) = rayon::join(
+        || {
+            let t = Instant::now();
+            // The conflict-aware cut is not written by update (no flags.parquet yet).
+            let (clusters, affected) = if in_order {
+                let (c, a) = incremental_clusters(&store, &pairs, link_w, &idx, &old_to_new);
+                (c, Some(a))
+            } else {
+                (cluster_pairs(&store, &pairs, link_w).clusters, None)
+            };
+            let t1 = t.elapsed().as_secs_f64();
+            let ids = assign_ids(
+                &store,
+                &clusters.representative,
+                &snap,
+                &idx,
+                affected.as_deref(),
+            );
+            let t2 = t.elapsed().as_secs_f64();
+            let multi = clusters
+                .representative
+                .iter()
+                .enumerate()
+                .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
+                .count() as u64;
+            let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
+            let (clusters_file, changes_file) = rayon::join(
+                || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
+                || write_changes(&opts.out, &ids.changes),
+            );
+            let files = clusters_file.and_then(|c| Ok(vec![c, changes_file?]));
+            let secs = (t1, t2 - t1, t.elapsed().as_secs_f64() - t2);
+            (ids, files, secs, (multi, largest))
+        },
+        || {
+            let t = Instant::now();
+            let ((pairs_file, new_postings), id_slots) = rayon::join(
+                || {
+                    rayon::join(
+                        || {
+                            write_pairs(
+                                &opts.out,
+                                &store,
+                                &cmps,
+                                &scorer,
+                                &rules,
+                                &pairs,
+                                Mode::Dedupe,
+                            )
+                        },
+                        || new_postings(&idx, &old_to_new, &fresh_keys_per_rule, store.len()),
+                    )
+                },
+                || record_id_slots(&store),
+            );
+            (
+                pairs_file,
+                new_postings,
+                id_slots,
+                t.elapsed().as_secs_f64(),
+            )
+        },
+    );
     stages.push(("cluster".into(), cluster_secs.0));
     stages.push(("cluster ids".into(), cluster_secs.1));
     stages.push((
