@@ -40,8 +40,8 @@ use crate::compare::comparisons;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::index::{
-    read_index, read_manifest, record_id_slots, row_fingerprint, write_index_with, BasePostings,
-    IndexContents, Postings, PostingsRef, PostingsWrite, RunIndex, StrTable, COMPACT_FRACTION,
+    read_index, read_manifest, record_id_slots, write_index_with, BasePostings, IndexContents,
+    Postings, PostingsRef, PostingsWrite, RowHasher, RunIndex, StrTable, COMPACT_FRACTION,
 };
 use crate::intern::NONE;
 use crate::load::StringColumn;
@@ -205,25 +205,15 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
         let columns: Vec<_> = (0..wanted.len())
             .map(|i| source.string_column(&batch, i))
             .collect::<Result<_>>()?;
-        // Per row: the fingerprint, or None for a null or blank id (reported
-        // in row order below).
         let (fps, following) = rayon::join(
-            || -> Vec<Option<u64>> {
-                (0..batch.num_rows())
-                    .into_par_iter()
-                    .map_init(Vec::new, |extras, i| {
-                        raw_row(&columns, &pos, n_roles, i, extras)
-                            .map(|r| row_fingerprint(&r, extras))
-                    })
-                    .collect()
-            },
+            || batch_fingerprints(&columns, &pos, n_roles, batch.num_rows()),
             || batches.next(),
         );
         next = following;
         let mut extras = Vec::with_capacity(n_extra);
         for (i, &fp) in fps.iter().enumerate() {
             row_no += 1;
-            let Some(fp) = fp else {
+            let Some(record_id) = columns[0].get(i).filter(|s| !s.trim().is_empty()) else {
                 return Err(Error::data_at(
                     path,
                     Some(row_no),
@@ -231,9 +221,6 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
                     "record_id is null or empty; every record needs an id",
                 ));
             };
-            let record_id = columns[0]
-                .get(i)
-                .expect("the id was checked in the parallel pass");
             // A nightly snapshot mostly keeps the previous order: try the
             // record after the last one matched before hashing the id.
             let prev = if cursor < n_old && old.record_id(RecordId(cursor as u32)) == record_id {
@@ -271,8 +258,8 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
                 s.added += 1;
             }
             // Only added and changed rows are taken apart again, for normalization.
-            let r = raw_row(&columns, &pos, n_roles, i, &mut extras)
-                .expect("the id was checked in the parallel pass");
+            let r =
+                raw_row(&columns, &pos, n_roles, i, &mut extras).expect("the id was checked above");
             s.plan.push(FRESH | builder.len() as u32);
             builder.push(src, &r, &extras);
         }
@@ -282,6 +269,43 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
     }
     s.fresh = builder.finish();
     Ok(s)
+}
+
+/// [`crate::index::row_fingerprint`] of every row of a batch (`columns` as `read_snapshot`
+/// requests them), computed column by column over blocks of rows: each row's
+/// hash is a serial chain of multiplications, so hashing one row at a time
+/// waited on that chain; across a block the rows' chains are independent,
+/// and no per-row tuple of values is built. A null or blank record id is
+/// hashed like any value (the caller refuses the row).
+fn batch_fingerprints(
+    columns: &[StringColumn<'_>],
+    pos: &[Option<usize>; 9],
+    n_roles: usize,
+    rows: usize,
+) -> Vec<u64> {
+    const BLOCK: usize = 2048;
+    // `row_fingerprint`'s order: record id, the nine roles, the extras.
+    let order: Vec<Option<usize>> = std::iter::once(Some(0))
+        .chain(pos.iter().copied())
+        .chain((n_roles..columns.len()).map(Some))
+        .collect();
+    let mut fps = vec![RowHasher::START; rows];
+    fps.par_chunks_mut(BLOCK).enumerate().for_each(|(b, out)| {
+        let start = b * BLOCK;
+        for &col in &order {
+            match col {
+                None => out.iter_mut().for_each(|h| *h = RowHasher::value(*h, None)),
+                Some(p) => {
+                    let c = &columns[p];
+                    for (k, h) in out.iter_mut().enumerate() {
+                        *h = RowHasher::value(*h, c.get(start + k));
+                    }
+                }
+            }
+        }
+        out.iter_mut().for_each(|h| *h = RowHasher::finish(*h));
+    });
+    fps
 }
 
 /// Row `i` of a batch (`columns` as `read_snapshot` requests them: the roles
@@ -976,118 +1000,121 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     prepare_dir(&opts.out)?;
     // The clustering is one sequential union-find; `pairs.parquet`, the merged
     // postings and the record-id table do not depend on it, so they are built
-    // on the other thread meanwhile (their time is the "beside cluster" stage).
-    let ((clusters, ids, cluster_secs), (pairs_file, new_postings, id_slots, beside_secs)) =
-        rayon::join(
-            || {
-                let t = Instant::now();
-                // The conflict-aware cut is not written by update (no flags.parquet yet).
-                let (clusters, affected) = if in_order {
-                    let (c, a) = incremental_clusters(&store, &pairs, link_w, &idx, &old_to_new);
-                    (c, Some(a))
-                } else {
-                    (cluster_pairs(&store, &pairs, link_w).clusters, None)
-                };
-                let t1 = t.elapsed().as_secs_f64();
-                let ids = assign_ids(
-                    &store,
-                    &clusters.representative,
-                    &snap,
-                    &idx,
-                    affected.as_deref(),
-                );
-                (clusters, ids, (t1, t.elapsed().as_secs_f64() - t1))
-            },
-            || {
-                let t = Instant::now();
-                let ((pairs_file, new_postings), id_slots) = rayon::join(
-                    || {
-                        rayon::join(
-                            || {
-                                write_pairs(
-                                    &opts.out,
-                                    &store,
-                                    &cmps,
-                                    &scorer,
-                                    &rules,
-                                    &pairs,
-                                    Mode::Dedupe,
-                                )
-                            },
-                            || new_postings(&idx, &old_to_new, &fresh_keys_per_rule, store.len()),
-                        )
-                    },
-                    || record_id_slots(&store),
-                );
-                (
-                    pairs_file,
-                    new_postings,
-                    id_slots,
-                    t.elapsed().as_secs_f64(),
-                )
-            },
-        );
+    // on the other thread meanwhile (their time is the "beside cluster"
+    // stage), and `clusters.parquet` and `changes.parquet` follow the cluster
+    // ids on the clustering's thread. Only the index waits for both sides.
+    let (
+        (ids, files, cluster_secs, (multi, largest)),
+        (pairs_file, new_postings, id_slots, beside_secs),
+    ) = rayon::join(
+        || {
+            let t = Instant::now();
+            // The conflict-aware cut is not written by update (no flags.parquet yet).
+            let (clusters, affected) = if in_order {
+                let (c, a) = incremental_clusters(&store, &pairs, link_w, &idx, &old_to_new);
+                (c, Some(a))
+            } else {
+                (cluster_pairs(&store, &pairs, link_w).clusters, None)
+            };
+            let t1 = t.elapsed().as_secs_f64();
+            let ids = assign_ids(
+                &store,
+                &clusters.representative,
+                &snap,
+                &idx,
+                affected.as_deref(),
+            );
+            let t2 = t.elapsed().as_secs_f64();
+            let multi = clusters
+                .representative
+                .iter()
+                .enumerate()
+                .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
+                .count() as u64;
+            let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
+            let (clusters_file, changes_file) = rayon::join(
+                || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
+                || write_changes(&opts.out, &ids.changes),
+            );
+            let files = clusters_file.and_then(|c| Ok(vec![c, changes_file?]));
+            let secs = (t1, t2 - t1, t.elapsed().as_secs_f64() - t2);
+            (ids, files, secs, (multi, largest))
+        },
+        || {
+            let t = Instant::now();
+            let ((pairs_file, new_postings), id_slots) = rayon::join(
+                || {
+                    rayon::join(
+                        || {
+                            write_pairs(
+                                &opts.out,
+                                &store,
+                                &cmps,
+                                &scorer,
+                                &rules,
+                                &pairs,
+                                Mode::Dedupe,
+                            )
+                        },
+                        || new_postings(&idx, &old_to_new, &fresh_keys_per_rule, store.len()),
+                    )
+                },
+                || record_id_slots(&store),
+            );
+            (
+                pairs_file,
+                new_postings,
+                id_slots,
+                t.elapsed().as_secs_f64(),
+            )
+        },
+    );
     stages.push(("cluster".into(), cluster_secs.0));
     stages.push(("cluster ids".into(), cluster_secs.1));
+    stages.push((
+        "clusters.parquet, changes.parquet (after cluster ids)".into(),
+        cluster_secs.2,
+    ));
     stages.push((
         "pairs.parquet, postings (beside cluster)".into(),
         beside_secs,
     ));
     let pairs_file = pairs_file?;
+    let files = files?;
     st.finish(&format!("{} clusters", ids.names.len()));
 
     let st = progress.stage("write", None);
     let mut slots = std::mem::take(&mut idx.slots);
     slots.record_id = id_slots;
     let n_clusters = ids.names.len() as u64;
-    let multi = clusters
-        .representative
-        .iter()
-        .enumerate()
-        .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
-        .count() as u64;
-    let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
-    let (files, index) = timed(&mut stages, "write", || {
-        // The Parquet outputs and the index are independent: write them side by side.
-        let (files, index) = rayon::join(
-            || -> Result<Vec<AtomicFile>> {
-                let (clusters_file, changes_file) = rayon::join(
-                    || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
-                    || write_changes(&opts.out, &ids.changes),
-                );
-                Ok(vec![clusters_file?, changes_file?])
+    let index = timed(&mut stages, "write index", || {
+        let refs: Vec<PostingsRef<'_>> = match &new_postings {
+            NewPostings::Compacted(p) => p.iter().map(PostingsRef::Sorted).collect(),
+            NewPostings::Layered { .. } => Vec::new(),
+        };
+        let how = match &new_postings {
+            NewPostings::Compacted(_) => PostingsWrite::Full,
+            NewPostings::Layered { base_map, delta } => PostingsWrite::Layered {
+                previous_index: &idx.dir,
+                base_map,
+                delta,
             },
-            || {
-                let refs: Vec<PostingsRef<'_>> = match &new_postings {
-                    NewPostings::Compacted(p) => p.iter().map(PostingsRef::Sorted).collect(),
-                    NewPostings::Layered { .. } => Vec::new(),
-                };
-                let how = match &new_postings {
-                    NewPostings::Compacted(_) => PostingsWrite::Full,
-                    NewPostings::Layered { base_map, delta } => PostingsWrite::Layered {
-                        previous_index: &idx.dir,
-                        base_map,
-                        delta,
-                    },
-                };
-                write_index_with(
-                    &opts.out,
-                    &IndexContents {
-                        config: &config,
-                        model_hash: model_hash(&model, &tf),
-                        store: &store,
-                        slots: &slots,
-                        row_fp: &snap.fp,
-                        postings: &refs,
-                        pairs: &pairs,
-                        cluster_of: &ids.cluster_of,
-                        cluster_names: &ids.names,
-                    },
-                    how,
-                )
+        };
+        write_index_with(
+            &opts.out,
+            &IndexContents {
+                config: &config,
+                model_hash: model_hash(&model, &tf),
+                store: &store,
+                slots: &slots,
+                row_fp: &snap.fp,
+                postings: &refs,
+                pairs: &pairs,
+                cluster_of: &ids.cluster_of,
+                cluster_names: &ids.names,
             },
-        );
-        Ok((files?, index?))
+            how,
+        )
     })?;
     let pairs_written = pairs.len() as u64;
     drop(pairs);
@@ -1405,9 +1432,10 @@ fn assign_ids(
         (0..n_old_clusters as u32)
             .into_par_iter()
             .map(old_name)
-            .filter(|name| {
-                let stem = name.rsplit_once('~').map_or(*name, |(s, _)| s);
-                bases.contains(name) || bases.contains(stem)
+            .filter(|name| match name.rsplit_once('~') {
+                // One hash per id: most ids have no '~' (the stem is the id).
+                None => bases.contains(name),
+                Some((stem, _)) => bases.contains(stem) || bases.contains(name),
             })
             .collect::<Vec<&str>>()
             .into_iter()
@@ -1426,7 +1454,11 @@ fn assign_ids(
         created.push(name);
         counts.created += 1;
     }
-    let mut table = StrTable::default();
+    // Sized up front: the ids are about as long as the previous ones.
+    let mut table = StrTable::with_capacity(
+        idx.cluster_names.bytes_len() + created.iter().map(String::len).sum::<usize>(),
+        names.len(),
+    );
     for &x in &names {
         table.push(if x & FRESH != 0 {
             &created[(x & !FRESH) as usize]
@@ -1438,9 +1470,13 @@ fn assign_ids(
     let mut changes = Vec::new();
     let mut split_from: HashSet<u32> = HashSet::new();
     for (i, &c) in cluster_of.iter().enumerate() {
-        let id = names.get(c as usize);
         let w = winner[c as usize];
         let prev = prev_cluster[i];
+        // Most records keep their cluster and its id (prev == w): no string work.
+        if w != NONE && (prev == NONE || prev == w) {
+            continue;
+        }
+        let id = names.get(c as usize);
         let change = if w == NONE {
             if prev != NONE {
                 split_from.insert(prev);
