@@ -195,8 +195,6 @@ pub fn rule_key(store: &RecordStore, rule: &Rule, r: RecordId) -> u64 {
 pub struct Blocker<'s> {
     store: &'s RecordStore,
     pub rules: Vec<Rule>,
-    /// `keys[k][record]`: the record's key under rule k.
-    keys: Vec<Vec<u64>>,
     /// Per rule: group ranges into `order[k]` with at least two records.
     groups: Vec<Vec<(u32, u32)>>,
     order: Vec<Vec<u32>>,
@@ -204,7 +202,12 @@ pub struct Blocker<'s> {
     /// rule k, never 0 for a key, 0 for none. A record's prints share one
     /// cache line, so checking whether an earlier rule already paired two
     /// records costs two misses, not two per earlier rule (the checks were a
-    /// tenth of a 10 M run's CPU); equal prints are confirmed on the keys.
+    /// tenth of a 10 M run's CPU); equal prints are confirmed by computing
+    /// the two keys again. The keys themselves are not kept: eight rules'
+    /// keys were 64 bytes per record through training and scoring, the
+    /// largest thing alive after the store, for a check that equal prints
+    /// of different keys (1 in 65 535) and pairs an earlier rule found make
+    /// rare.
     key_prints: Vec<u16>,
     pub stats: Vec<RuleStats>,
     /// Only pairs whose records come from different registers (link mode).
@@ -246,27 +249,49 @@ impl<'s> Blocker<'s> {
         max_block_size: usize,
         cross_source_only: bool,
     ) -> Blocker<'s> {
+        let keep_none = |_: usize, _: &[(u64, u32)]| Ok::<(), std::convert::Infallible>(());
+        match Blocker::with_postings(store, rules, max_block_size, cross_source_only, keep_none) {
+            Ok(blocker) => blocker,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Blocker::new`], handing each rule's postings — its keyed records
+    /// as (key, record) sorted by key, ties by record index — to
+    /// `postings(k, sorted)` as soon as the rule is blocked, so a caller can
+    /// write them out (the run index) instead of keeping them: only the
+    /// record order stays in memory. Stops at `postings`' first error.
+    pub fn with_postings<E>(
+        store: &'s RecordStore,
+        rules: Vec<Rule>,
+        max_block_size: usize,
+        cross_source_only: bool,
+        mut postings: impl FnMut(usize, &[(u64, u32)]) -> Result<(), E>,
+    ) -> Result<Blocker<'s>, E> {
         let n = store.len();
-        let mut keys = Vec::with_capacity(rules.len());
+        let r = rules.len().max(1);
+        let mut key_prints = vec![0u16; n * r];
         let mut groups = Vec::with_capacity(rules.len());
         let mut order = Vec::with_capacity(rules.len());
         let mut stats = Vec::with_capacity(rules.len());
-        for rule in &rules {
-            let k: Vec<u64> = (0..n)
-                .into_par_iter()
-                .map(|i| rule_key(store, rule, RecordId(i as u32)))
-                .collect();
+        for (rule_no, rule) in rules.iter().enumerate() {
             // (key, record) sorted by value: ties broken by record index, so
             // groups list records in input order. Sorting the pairs themselves,
             // not indices by a key looked up per comparison, keeps the sort in
             // cache (the indirect sort was most of the block stage at 10 M).
-            let mut sorted: Vec<(u64, u32)> = k
-                .par_iter()
+            // The record's print is filled in on the way.
+            let mut sorted: Vec<(u64, u32)> = key_prints
+                .par_chunks_mut(r)
                 .enumerate()
-                .filter(|&(_, &key)| key != NO_KEY)
-                .map(|(i, &key)| (key, i as u32))
+                .map(|(i, prints)| {
+                    let key = rule_key(store, rule, RecordId(i as u32));
+                    prints[rule_no] = key_print(key);
+                    (key, i as u32)
+                })
+                .filter(|&(key, _)| key != NO_KEY)
                 .collect();
             sorted.par_sort_unstable();
+            postings(rule_no, &sorted)?;
             let ord: Vec<u32> = sorted.par_iter().map(|&(_, i)| i).collect();
             let mut st = RuleStats {
                 rule: rule.name.clone(),
@@ -312,36 +337,19 @@ impl<'s> Blocker<'s> {
                 .map(|&(s, r)| (s, store.record_id(RecordId(r)).to_owned()))
                 .collect();
             drop(sorted);
-            keys.push(k);
             groups.push(g);
             order.push(ord);
             stats.push(st);
         }
-        let r = rules.len().max(1);
-        let mut key_prints = vec![0u16; n * r];
-        key_prints
-            .par_chunks_mut(r)
-            .enumerate()
-            .for_each(|(i, prints)| {
-                for (p, k) in prints.iter_mut().zip(&keys) {
-                    *p = key_print(k[i]);
-                }
-            });
-        Blocker {
+        Ok(Blocker {
             store,
             rules,
-            keys,
             groups,
             order,
             key_prints,
             stats,
             cross_source_only,
-        }
-    }
-
-    /// Rule `k`'s key of every record (`NO_KEY` when a part is missing).
-    pub fn keys(&self, k: usize) -> &[u64] {
-        &self.keys[k]
+        })
     }
 
     /// Rule `k`'s keyed records sorted by (key, index): the postings the run index stores.
@@ -358,7 +366,13 @@ impl<'s> Blocker<'s> {
         pa.iter()
             .zip(pb)
             .enumerate()
-            .any(|(j, (&x, &y))| x != 0 && x == y && self.keys[j][a] == self.keys[j][b])
+            .any(|(j, (&x, &y))| {
+                x != 0 && x == y && {
+                    let rule = &self.rules[j];
+                    let key = |i: usize| rule_key(self.store, rule, RecordId(i as u32));
+                    key(a) == key(b)
+                }
+            })
     }
 
     /// Folds every candidate pair (each exactly once, a < b by index) in

@@ -961,13 +961,30 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let cmps = comparisons(&store);
     let rules = parse_rules(config)?;
     let st = progress.stage("block", None);
+    // Dedupe writes each rule's postings, in the run index's format, as soon
+    // as the rule is blocked, and the index links these files: kept in
+    // memory, they were the largest structure after the store (12 bytes per
+    // record and rule) from blocking to the end of the run.
+    let postings_dir = match opts.mode {
+        Mode::Dedupe => Some(
+            tempfile::Builder::new()
+                .prefix(".dinhdanh-postings-")
+                .tempdir_in(&opts.out)
+                .map_err(|e| Error::io(&opts.out, e))?,
+        ),
+        Mode::Link => None,
+    };
     let mut blocker = timed(&mut stages, "block", || {
-        Ok(Blocker::new(
+        Blocker::with_postings(
             &store,
             rules,
             config.blocking.max_block_size,
             opts.mode == Mode::Link,
-        ))
+            |k, sorted| match &postings_dir {
+                Some(dir) => write_postings(dir.path(), k, sorted),
+                None => Ok(()),
+            },
+        )
     })?;
     st.finish(&format!("{} rules", blocker.rules.len()));
     for s in &blocker.stats {
@@ -1108,14 +1125,15 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
                 Ok(vec![p?, c?, f?])
             },
             || -> Result<Option<crate::index::PendingIndex>> {
-                let Some(slots) = id_slots else {
+                let (Some(slots), Some(postings_dir)) = (id_slots, &postings_dir) else {
                     return Ok(None);
                 };
                 Ok(Some(write_dedupe_index(
                     opts,
                     &store,
                     slots,
-                    &blocker,
+                    postings_dir.path(),
+                    blocker.rules.len(),
                     &row_fp,
                     &pairs,
                     &clusters,
@@ -1420,13 +1438,14 @@ fn write_dedupe_index(
     opts: &RunOptions,
     store: &RecordStore,
     slots: crate::index::StoreSlots,
-    blocker: &Blocker<'_>,
+    postings_dir: &Path,
+    n_rules: usize,
     row_fp: &[u64],
     pairs: &[ScoredPair],
     clusters: &crate::cluster::Clusters,
     model_hash: u64,
 ) -> Result<crate::index::PendingIndex> {
-    use crate::index::{write_index, IndexContents, PostingsRef, StrTable};
+    use crate::index::{write_index_with, IndexContents, Postings, PostingsWrite, StrTable};
     let mut number = vec![u32::MAX; store.len()];
     let mut names = StrTable::default();
     let cluster_of: Vec<u32> = clusters
@@ -1441,13 +1460,18 @@ fn write_dedupe_index(
             *n
         })
         .collect();
-    let postings: Vec<PostingsRef<'_>> = (0..blocker.rules.len())
-        .map(|k| PostingsRef::ByRecord {
-            keys: blocker.keys(k),
-            records: blocker.order(k),
+    // The postings were written while blocking (`write_postings`): the
+    // index links them as the base of a layered index whose base map is the
+    // identity and whose deltas are empty — the files, byte for byte, of a
+    // full write.
+    let identity: Vec<u32> = (0..store.len() as u32).collect();
+    let no_delta: Vec<Postings> = (0..n_rules)
+        .map(|_| Postings {
+            keys: Vec::new(),
+            records: Vec::new(),
         })
         .collect();
-    write_index(
+    write_index_with(
         &opts.out,
         &IndexContents {
             config: &opts.config,
@@ -1455,12 +1479,51 @@ fn write_dedupe_index(
             store,
             slots: &slots,
             row_fp,
-            postings: &postings,
+            postings: &[],
             pairs,
             cluster_of: &cluster_of,
             cluster_names: &names,
         },
+        PostingsWrite::Layered {
+            previous_index: postings_dir,
+            base_map: &identity,
+            delta: &no_delta,
+        },
     )
+}
+
+/// Writes rule `k`'s postings (keyed records as (key, record), sorted) as
+/// the run index's `rule{k}.keys.u64` and `rule{k}.records.u32` (format v3,
+/// ARCHITECTURE.md) into `dir`.
+fn write_postings(dir: &Path, k: usize, sorted: &[(u64, u32)]) -> Result<()> {
+    let (keys, records) = rayon::join(
+        || {
+            write_le(&dir.join(format!("rule{k}.keys.u64")), sorted, |p, out| {
+                out.extend_from_slice(&p.0.to_le_bytes())
+            })
+        },
+        || {
+            write_le(&dir.join(format!("rule{k}.records.u32")), sorted, |p, out| {
+                out.extend_from_slice(&p.1.to_le_bytes())
+            })
+        },
+    );
+    keys.and(records)
+}
+
+/// Writes one little-endian column of `items` (`put` appends an item's bytes).
+fn write_le<T>(path: &Path, items: &[T], put: impl Fn(&T, &mut Vec<u8>)) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut buf = Vec::with_capacity(1 << 20);
+    for chunk in items.chunks(64 * 1024) {
+        buf.clear();
+        for item in chunk {
+            put(item, &mut buf);
+        }
+        f.write_all(&buf).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(())
 }
 
 pub(crate) fn write_pairs(
