@@ -352,6 +352,13 @@ impl<'s> Blocker<'s> {
         })
     }
 
+    /// The rules and their statistics, all a run needs once the pairs are
+    /// scored: the blocks, record orders and key prints (~50 bytes per
+    /// record) are freed before clustering and writing.
+    pub fn into_rules_and_stats(self) -> (Vec<Rule>, Vec<RuleStats>) {
+        (self.rules, self.stats)
+    }
+
     /// Rule `k`'s keyed records sorted by (key, index): the postings the run index stores.
     pub fn order(&self, k: usize) -> &[u32] {
         &self.order[k]

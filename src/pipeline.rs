@@ -482,8 +482,12 @@ pub(crate) fn read_model(path: &Path, cmps: &[Comparison]) -> Result<(Model, Opt
 /// name and word order, the parts see a typo or a regional variant in one
 /// part — and the other view's weights are reported as 0.
 pub struct Scorer<'a> {
-    /// The compared columns row by row (what `score` reads).
-    packed: Packed<'a>,
+    /// The compared columns row by row (what `score` reads while scoring
+    /// all candidate pairs); None after [`Scorer::release_rows`], when the
+    /// few pairs left to score read the store's columns (the same levels,
+    /// `tests/compare_rows.rs`).
+    packed: Option<Packed<'a>>,
+    store: &'a RecordStore,
     cmps: &'a [Comparison],
     table: Vec<f64>,
     prior: f64,
@@ -505,7 +509,8 @@ impl<'a> Scorer<'a> {
     ) -> Scorer<'a> {
         let (tf, tf_used) = TfTables::new(store, cmps, model, tf, carried);
         Scorer {
-            packed: Packed::new(store),
+            packed: Some(Packed::new(store)),
+            store,
             cmps,
             table: model.weight_table(),
             prior: model.prior_weight,
@@ -527,7 +532,10 @@ impl<'a> Scorer<'a> {
                 let w = |r: RecordId| {
                     // From the packed rows the comparison just read (the
                     // store's name column is a cache miss per record).
-                    let code = tf_code(&self.packed, field, r);
+                    let code = match &self.packed {
+                        Some(packed) => tf_code(packed, field, r),
+                        None => tf_code(self.store, field, r),
+                    };
                     (code != NONE).then(|| t.get(code as usize).copied().unwrap_or(f32::MAX))
                 };
                 match (w(a), w(b)) {
@@ -579,8 +587,17 @@ impl<'a> Scorer<'a> {
         })
     }
 
+    /// Frees the packed rows (32 bytes per record) once the candidate pairs
+    /// are scored; later calls read the store's columns.
+    pub(crate) fn release_rows(&mut self) {
+        self.packed = None;
+    }
+
     pub fn score(&self, a: RecordId, b: RecordId) -> (Pattern, f64) {
-        let p = compare(&self.packed, self.cmps, a, b);
+        let p = match &self.packed {
+            Some(packed) => compare(packed, self.cmps, a, b),
+            None => compare(self.store, self.cmps, a, b),
+        };
         let w = self.prior + self.weights(p, a, b).iter().sum::<f64>();
         (p, w)
     }
@@ -1015,7 +1032,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     ));
 
     let st = progress.stage("score", None);
-    let scorer = Scorer::new(
+    let mut scorer = Scorer::new(
         &store,
         &cmps,
         &model,
@@ -1048,6 +1065,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         ))
     })?;
     let candidate_pairs = blocker.set_new_pairs(&added);
+    let (rules, rule_stats) = blocker.into_rules_and_stats();
     pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
     st.finish(&format!(
         "{candidate_pairs} candidate pairs, {} kept",
@@ -1095,6 +1113,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         ))
     })?;
     let flag_summary = summarize_flags(&store, &flags);
+    scorer.release_rows();
     st.finish(&format!("{} flags", flags.len()));
 
     let st = progress.stage("write", None);
@@ -1112,7 +1131,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
                                     &store,
                                     &cmps,
                                     &scorer,
-                                    &blocker.rules,
+                                    &rules,
                                     &pairs,
                                     opts.mode,
                                 )
@@ -1133,7 +1152,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
                     &store,
                     slots,
                     postings_dir.path(),
-                    blocker.rules.len(),
+                    rules.len(),
                     &row_fp,
                     &pairs,
                     &clusters,
@@ -1164,7 +1183,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         clusters: n_clusters,
         clusters_with_duplicates: multi,
         largest_cluster: largest,
-        blocking: blocker.stats.clone(),
+        blocking: rule_stats,
         threshold,
         conflict_cut_pairs: cut.len() as u64,
         flags: flag_summary,
@@ -1179,7 +1198,6 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         &store,
         &pairs,
         &clusters,
-        &blocker,
         &summary,
         link_w,
         &flags,
@@ -1212,7 +1230,6 @@ fn report_data(
     store: &RecordStore,
     pairs: &[ScoredPair],
     clusters: &crate::cluster::Clusters,
-    blocker: &Blocker<'_>,
     summary: &Summary,
     link_w: f64,
     flags: &[crate::flags::Flag],
@@ -1376,8 +1393,8 @@ fn report_data(
         threshold_weight: link_w,
         weights: h::Histogram::from_weights(pairs.iter().map(|p| p.weight), link_w),
         cluster_sizes: h::size_distribution(roots().map(|i| u64::from(clusters.size[i]))),
-        rules: blocker
-            .stats
+        rules: summary
+            .blocking
             .iter()
             .map(|s| RuleRow {
                 rule: s.rule.clone(),
