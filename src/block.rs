@@ -473,3 +473,119 @@ impl<'s> Blocker<'s> {
         counts.iter().sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Present, RawRow, StoreBuilder};
+
+    /// Synthetic records: (full name, date of birth).
+    fn store(rows: &[(&str, Option<&str>)]) -> RecordStore {
+        let present = Present {
+            name: true,
+            dob: true,
+            ..Present::default()
+        };
+        let today = crate::normalize::date::Date::new(2026, 1, 1).expect("a valid date");
+        let mut b = StoreBuilder::new(&Config::default(), present, today);
+        let src = b.add_source("t");
+        for (i, &(name, dob)) in rows.iter().enumerate() {
+            let id = format!("R{i}");
+            let row = RawRow {
+                record_id: &id,
+                full_name: Some(name),
+                date_of_birth: dob,
+                ..RawRow::default()
+            };
+            b.push(src, &row, &[]);
+        }
+        b.finish()
+    }
+
+    fn rules(texts: &[&str]) -> Vec<Rule> {
+        let config = Config::default();
+        texts
+            .iter()
+            .map(|t| parse_rule(t, &config).expect("a valid rule"))
+            .collect()
+    }
+
+    const ROWS: [(&str, Option<&str>); 6] = [
+        ("Nguyễn Văn An", Some("1990-03-02")),
+        ("Trần Văn An", Some("1990-03-02")),
+        ("Nguyễn Văn An", Some("1990-03-02")),
+        ("Lê Thị Bình", Some("1985-05-06")),
+        ("Lê Thị Bình", None),
+        ("Phạm Minh Châu", Some("1985-05-06")),
+    ];
+
+    #[test]
+    fn postings_are_each_rules_keyed_records_in_key_order() {
+        let store = store(&ROWS);
+        let mut seen: Vec<(usize, Vec<(u64, u32)>)> = Vec::new();
+        let blocker = Blocker::with_postings(&store, rules(&["dob", "given"]), 100, false, |k, p| {
+            seen.push((k, p.to_vec()));
+            Ok::<(), ()>(())
+        })
+        .expect("the sink never fails");
+        assert_eq!(seen.len(), 2, "one call per rule");
+        for (k, postings) in &seen {
+            assert!(
+                postings.windows(2).all(|w| w[0] < w[1]),
+                "rule {k}: sorted by key, ties by record"
+            );
+            let records: Vec<u32> = postings.iter().map(|&(_, r)| r).collect();
+            assert_eq!(blocker.order(*k), &records[..], "rule {k}: the order kept");
+        }
+        // dob: record 4 has none; 0, 1, 2 share one date, 3 and 5 another.
+        let dob = &seen[0].1;
+        let mut records: Vec<u32> = dob.iter().map(|&(_, r)| r).collect();
+        records.sort_unstable();
+        assert_eq!(records, [0, 1, 2, 3, 5]);
+        let key_of = |r: u32| dob.iter().find(|&&(_, x)| x == r).expect("keyed").0;
+        assert_eq!(key_of(0), key_of(1));
+        assert_eq!(key_of(0), key_of(2));
+        assert_eq!(key_of(3), key_of(5));
+        assert_ne!(key_of(0), key_of(3));
+        // given: every record has one.
+        assert_eq!(seen[1].1.len(), 6);
+    }
+
+    #[test]
+    fn each_pair_once_from_its_first_rule() {
+        let store = store(&ROWS);
+        let blocker = Blocker::new(&store, rules(&["dob", "dob+given", "given"]), 100, false);
+        let mut pairs = blocker.fold_pairs(
+            Vec::new,
+            |acc: &mut Vec<(u32, u32, usize)>, k, a, b| acc.push((a.0, b.0, k)),
+            |mut x, mut y| {
+                x.append(&mut y);
+                x
+            },
+        );
+        pairs.sort_unstable();
+        // By hand: dob pairs 0-1-2 and 3-5; dob+given pairs only what dob
+        // already found; given adds 3-4 (Bình, one date missing) and
+        // nothing for An (all found by dob).
+        assert_eq!(
+            pairs,
+            [(0, 1, 0), (0, 2, 0), (1, 2, 0), (3, 4, 2), (3, 5, 0)]
+        );
+    }
+
+    #[test]
+    fn the_first_error_of_the_sink_stops_blocking() {
+        let store = store(&ROWS);
+        let mut calls = 0;
+        let r = Blocker::with_postings(&store, rules(&["dob", "given"]), 100, false, |k, _| {
+            calls += 1;
+            if k == 0 {
+                Err("disk full")
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(r.err(), Some("disk full"));
+        assert_eq!(calls, 1);
+    }
+}

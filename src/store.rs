@@ -654,6 +654,14 @@ fn dedupe_normalized(
 /// Returns the name table, the entry of each raw value and the encoding each
 /// raw value arrived in.
 fn build_names(raw: &Interner) -> (NameTable, Vec<u32>, Vec<normalize::text::Encoding>) {
+    build_names_chunked(raw, NAME_CHUNK)
+}
+
+/// [`build_names`], normalizing `chunk` distinct names at a time.
+fn build_names_chunked(
+    raw: &Interner,
+    chunk: usize,
+) -> (NameTable, Vec<u32>, Vec<normalize::text::Encoding>) {
     let mut tokens = Interner::new();
     // Entry of each canonical-name token code (tokens are dense codes).
     let mut by_canonical: Vec<u32> = Vec::new();
@@ -703,7 +711,7 @@ fn build_names(raw: &Interner) -> (NameTable, Vec<u32>, Vec<normalize::text::Enc
     // distinct names normalized at once were ~330 bytes and a dozen small
     // strings each, the peak of loading (about 1 GB at 10 M records).
     let normalize_chunk = |start: usize| -> Vec<(normalize::name::NormalizedName, DerivedKeys)> {
-        let end = (start + NAME_CHUNK).min(raw.len());
+        let end = (start + chunk).min(raw.len());
         (start..end)
             .into_par_iter()
             .map(|c| {
@@ -714,11 +722,11 @@ fn build_names(raw: &Interner) -> (NameTable, Vec<u32>, Vec<normalize::text::Enc
             .collect()
     };
     let mut pending = normalize_chunk(0);
-    let mut start = NAME_CHUNK;
+    let mut start = chunk;
     while start < raw.len() {
         let (next, ()) = rayon::join(|| normalize_chunk(start), || intern_chunk(pending));
         pending = next;
-        start += NAME_CHUNK;
+        start += chunk;
     }
     intern_chunk(pending);
     (
@@ -878,5 +886,53 @@ mod derive {
             .filter(|t| !t.is_empty())
             .collect::<Vec<_>>()
             .join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_built_in_chunks_equal_names_built_at_once() {
+        // Synthetic names: repeats, spellings that normalize alike, a
+        // legacy encoding (VNI), an empty value, given-name-first order.
+        let raw_names = [
+            "Nguyễn Văn An",
+            "nguyễn  văn an",
+            "Trần Thị Bích",
+            "",
+            "Nguye^n Va(n An",
+            "Lê Minh Châu",
+            "Phạm Hoàng",
+            "An Nguyễn Văn",
+            "Trần Thị Bích",
+            "Đỗ Quang Huy",
+            "Hoàng Thu Trang",
+        ];
+        let mut raw = Interner::new();
+        let raw_code: Vec<u32> = raw_names.iter().map(|n| raw.intern(n)).collect();
+        let (table, codes, encodings) = build_names_chunked(&raw, raw.len() + 1);
+        for chunk in [1, 2, 3, 5] {
+            let (t, c, e) = build_names_chunked(&raw, chunk);
+            assert_eq!(c, codes, "chunk {chunk}: entry of each raw name");
+            assert_eq!(e, encodings, "chunk {chunk}: encodings");
+            assert_eq!(t.tokens, table.tokens, "chunk {chunk}: tokens");
+            assert_eq!(
+                format!("{:?}", t.entries),
+                format!("{:?}", table.entries),
+                "chunk {chunk}: entries"
+            );
+        }
+        // By hand: the two spellings of one name share an entry, the empty
+        // value has none, and every raw value has an encoding.
+        let code = |s: &str| {
+            let i = raw_names.iter().position(|&x| x == s).expect("listed");
+            codes[raw_code[i] as usize]
+        };
+        assert_eq!(code("Nguyễn Văn An"), code("nguyễn  văn an"));
+        assert_ne!(code("Nguyễn Văn An"), code("Trần Thị Bích"));
+        assert_eq!(code(""), NONE);
+        assert_eq!(encodings.len(), raw.len());
     }
 }
