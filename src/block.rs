@@ -195,8 +195,13 @@ pub fn rule_key(store: &RecordStore, rule: &Rule, r: RecordId) -> u64 {
 pub struct Blocker<'s> {
     store: &'s RecordStore,
     pub rules: Vec<Rule>,
-    /// Per rule: group ranges into `order[k]` with at least two records.
+    /// Per rule: group ranges into `order[k]` (blocks of two records up to
+    /// `max_block_size`).
     groups: Vec<Vec<(u32, u32)>>,
+    /// Per rule: the records of its groups, group after group. Records
+    /// alone under their key or in oversized blocks are left out: they pair
+    /// with nothing, and at 10 M records they are half of the keyed ones
+    /// (the postings on disk list them all).
     order: Vec<Vec<u32>>,
     /// `key_prints[record * rules + k]`: 16 bits of the record's key under
     /// rule k, never 0 for a key, 0 for none. A record's prints share one
@@ -299,6 +304,7 @@ impl<'s> Blocker<'s> {
                 ..RuleStats::default()
             };
             let mut g = Vec::new();
+            let mut members: Vec<u32> = Vec::new();
             let mut sizes: Vec<(u64, u32)> = Vec::new();
             let mut start = 0usize;
             while start < ord.len() {
@@ -325,7 +331,9 @@ impl<'s> Blocker<'s> {
                         } else {
                             size * (size - 1) / 2
                         };
-                        g.push((start as u32, end as u32));
+                        let from = members.len() as u32;
+                        members.extend_from_slice(&ord[start..end]);
+                        g.push((from, members.len() as u32));
                     }
                 }
                 start = end;
@@ -338,7 +346,9 @@ impl<'s> Blocker<'s> {
                 .collect();
             drop(sorted);
             groups.push(g);
-            order.push(ord);
+            drop(ord);
+            members.shrink_to_fit();
+            order.push(members);
             stats.push(st);
         }
         Ok(Blocker {
@@ -359,7 +369,8 @@ impl<'s> Blocker<'s> {
         (self.rules, self.stats)
     }
 
-    /// Rule `k`'s keyed records sorted by (key, index): the postings the run index stores.
+    /// Rule `k`'s records in blocks that are paired (two records up to
+    /// `max_block_size`), sorted by (key, index).
     pub fn order(&self, k: usize) -> &[u32] {
         &self.order[k]
     }
@@ -370,16 +381,13 @@ impl<'s> Blocker<'s> {
         let r = self.rules.len();
         let pa = &self.key_prints[a * r..a * r + k];
         let pb = &self.key_prints[b * r..b * r + k];
-        pa.iter()
-            .zip(pb)
-            .enumerate()
-            .any(|(j, (&x, &y))| {
-                x != 0 && x == y && {
-                    let rule = &self.rules[j];
-                    let key = |i: usize| rule_key(self.store, rule, RecordId(i as u32));
-                    key(a) == key(b)
-                }
-            })
+        pa.iter().zip(pb).enumerate().any(|(j, (&x, &y))| {
+            x != 0 && x == y && {
+                let rule = &self.rules[j];
+                let key = |i: usize| rule_key(self.store, rule, RecordId(i as u32));
+                key(a) == key(b)
+            }
+        })
     }
 
     /// Folds every candidate pair (each exactly once, a < b by index) in
@@ -523,7 +531,7 @@ mod tests {
     fn postings_are_each_rules_keyed_records_in_key_order() {
         let store = store(&ROWS);
         let mut seen: Vec<(usize, Vec<(u64, u32)>)> = Vec::new();
-        let blocker = Blocker::with_postings(&store, rules(&["dob", "given"]), 100, false, |k, p| {
+        let blocker = Blocker::with_postings(&store, rules(&["dob", "given"]), 2, false, |k, p| {
             seen.push((k, p.to_vec()));
             Ok::<(), ()>(())
         })
@@ -535,7 +543,14 @@ mod tests {
                 "rule {k}: sorted by key, ties by record"
             );
             let records: Vec<u32> = postings.iter().map(|&(_, r)| r).collect();
-            assert_eq!(blocker.order(*k), &records[..], "rule {k}: the order kept");
+            // What is kept for pairing: the records of blocks of two up to
+            // max_block_size (2), in postings order.
+            let block = |r: u32| {
+                let key = postings.iter().find(|p| p.1 == r).expect("keyed").0;
+                postings.iter().filter(|p| p.0 == key).count()
+            };
+            let paired: Vec<u32> = records.iter().copied().filter(|&r| block(r) == 2).collect();
+            assert_eq!(blocker.order(*k), &paired[..], "rule {k}: the order kept");
         }
         // dob: record 4 has none; 0, 1, 2 share one date, 3 and 5 another.
         let dob = &seen[0].1;
@@ -549,6 +564,10 @@ mod tests {
         assert_ne!(key_of(0), key_of(3));
         // given: every record has one.
         assert_eq!(seen[1].1.len(), 6);
+        // By hand, max_block_size 2: the three records of 1990-03-02 and of
+        // An are an oversized block, Châu is alone under given.
+        assert_eq!(blocker.order(0), [3, 5]);
+        assert_eq!(blocker.order(1), [3, 4]);
     }
 
     #[test]

@@ -1066,6 +1066,9 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     })?;
     let candidate_pairs = blocker.set_new_pairs(&added);
     let (rules, rule_stats) = blocker.into_rules_and_stats();
+    // The rest scores only a few pairs (flags, report; pairs.parquet reads
+    // term frequencies): the store's columns serve them.
+    scorer.release_rows();
     pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
     st.finish(&format!(
         "{candidate_pairs} candidate pairs, {} kept",
@@ -1113,53 +1116,48 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         ))
     })?;
     let flag_summary = summarize_flags(&store, &flags);
-    scorer.release_rows();
     st.finish(&format!("{} flags", flags.len()));
 
     let st = progress.stage("write", None);
     let files = timed(&mut stages, "write", || {
-        // The four outputs are independent: write them side by side (each
-        // writer is sequential). Errors are reported in a fixed order.
-        let (files, index) = rayon::join(
-            || -> Result<Vec<AtomicFile>> {
-                let ((p, c), f) = rayon::join(
-                    || {
-                        rayon::join(
-                            || {
-                                write_pairs(
-                                    &opts.out,
-                                    &store,
-                                    &cmps,
-                                    &scorer,
-                                    &rules,
-                                    &pairs,
-                                    opts.mode,
-                                )
-                            },
-                            || write_clusters(&opts.out, &store, &clusters, opts.mode),
-                        )
-                    },
-                    || write_flags(&opts.out, &store, &flags, opts.mode == Mode::Link),
-                );
-                Ok(vec![p?, c?, f?])
-            },
-            || -> Result<Option<crate::index::PendingIndex>> {
-                let (Some(slots), Some(postings_dir)) = (id_slots, &postings_dir) else {
-                    return Ok(None);
-                };
-                Ok(Some(write_dedupe_index(
-                    opts,
-                    &store,
-                    slots,
-                    postings_dir.path(),
-                    rules.len(),
-                    &row_fp,
-                    &pairs,
-                    &clusters,
-                    model_hash(&model, &scorer.tf_used),
-                )?))
-            },
-        );
+        // The Parquet outputs are written side by side (each writer is
+        // sequential), then the index (its files in parallel). Errors are
+        // reported in a fixed order.
+        let parquet = || -> Result<Vec<AtomicFile>> {
+            let ((p, c), f) = rayon::join(
+                || {
+                    rayon::join(
+                        || {
+                            write_pairs(
+                                &opts.out, &store, &cmps, &scorer, &rules, &pairs, opts.mode,
+                            )
+                        },
+                        || write_clusters(&opts.out, &store, &clusters, opts.mode),
+                    )
+                },
+                || write_flags(&opts.out, &store, &flags, opts.mode == Mode::Link),
+            );
+            Ok(vec![p?, c?, f?])
+        };
+        let index = || -> Result<Option<crate::index::PendingIndex>> {
+            let (Some(slots), Some(postings_dir)) = (id_slots, &postings_dir) else {
+                return Ok(None);
+            };
+            Ok(Some(write_dedupe_index(
+                opts,
+                &store,
+                slots,
+                postings_dir.path(),
+                rules.len(),
+                &row_fp,
+                &pairs,
+                &clusters,
+                model_hash(&model, &scorer.tf_used),
+            )?))
+        };
+        // Side by side: written one after the other they peaked as high at
+        // 10 M (the write stage is not the run's peak).
+        let (files, index) = rayon::join(parquet, index);
         Ok((files?, index?))
     })?;
     let (files, index) = files;
@@ -1520,9 +1518,11 @@ fn write_postings(dir: &Path, k: usize, sorted: &[(u64, u32)]) -> Result<()> {
             })
         },
         || {
-            write_le(&dir.join(format!("rule{k}.records.u32")), sorted, |p, out| {
-                out.extend_from_slice(&p.1.to_le_bytes())
-            })
+            write_le(
+                &dir.join(format!("rule{k}.records.u32")),
+                sorted,
+                |p, out| out.extend_from_slice(&p.1.to_le_bytes()),
+            )
         },
     );
     keys.and(records)
