@@ -201,16 +201,24 @@ pub fn rule_key(store: &RecordStore, rule: &Rule, r: RecordId) -> u64 {
 pub struct Blocker<'s> {
     store: &'s RecordStore,
     pub rules: Vec<Rule>,
-    /// `keys[k][record]`: the record's key under rule k.
-    keys: Vec<Vec<u64>>,
-    /// Per rule: group ranges into `order[k]` with at least two records.
+    /// Per rule: group ranges into `order[k]` (blocks of two records up to
+    /// `max_block_size`).
     groups: Vec<Vec<(u32, u32)>>,
+    /// Per rule: the records of its groups, group after group. Records
+    /// alone under their key or in oversized blocks are left out: they pair
+    /// with nothing, and at 10 M records they are half of the keyed ones
+    /// (the postings on disk list them all).
     order: Vec<Vec<u32>>,
     /// `key_prints[record * rules + k]`: 16 bits of the record's key under
     /// rule k, never 0 for a key, 0 for none. A record's prints share one
     /// cache line, so checking whether an earlier rule already paired two
     /// records costs two misses, not two per earlier rule (the checks were a
-    /// tenth of a 10 M run's CPU); equal prints are confirmed on the keys.
+    /// tenth of a 10 M run's CPU); equal prints are confirmed by computing
+    /// the two keys again. The keys themselves are not kept: eight rules'
+    /// keys were 64 bytes per record through training and scoring, the
+    /// largest thing alive after the store, for a check that equal prints
+    /// of different keys (1 in 65 535) and pairs an earlier rule found make
+    /// rare.
     key_prints: Vec<u16>,
     pub stats: Vec<RuleStats>,
     /// Only pairs whose records come from different registers (link mode).
@@ -252,27 +260,49 @@ impl<'s> Blocker<'s> {
         max_block_size: usize,
         cross_source_only: bool,
     ) -> Blocker<'s> {
+        let keep_none = |_: usize, _: &[(u64, u32)]| Ok::<(), std::convert::Infallible>(());
+        match Blocker::with_postings(store, rules, max_block_size, cross_source_only, keep_none) {
+            Ok(blocker) => blocker,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Blocker::new`], handing each rule's postings — its keyed records
+    /// as (key, record) sorted by key, ties by record index — to
+    /// `postings(k, sorted)` as soon as the rule is blocked, so a caller can
+    /// write them out (the run index) instead of keeping them: only the
+    /// record order stays in memory. Stops at `postings`' first error.
+    pub fn with_postings<E>(
+        store: &'s RecordStore,
+        rules: Vec<Rule>,
+        max_block_size: usize,
+        cross_source_only: bool,
+        mut postings: impl FnMut(usize, &[(u64, u32)]) -> Result<(), E>,
+    ) -> Result<Blocker<'s>, E> {
         let n = store.len();
-        let mut keys = Vec::with_capacity(rules.len());
+        let r = rules.len().max(1);
+        let mut key_prints = vec![0u16; n * r];
         let mut groups = Vec::with_capacity(rules.len());
         let mut order = Vec::with_capacity(rules.len());
         let mut stats = Vec::with_capacity(rules.len());
-        for rule in &rules {
-            let k: Vec<u64> = (0..n)
-                .into_par_iter()
-                .map(|i| rule_key(store, rule, RecordId(i as u32)))
-                .collect();
+        for (rule_no, rule) in rules.iter().enumerate() {
             // (key, record) sorted by value: ties broken by record index, so
             // groups list records in input order. Sorting the pairs themselves,
             // not indices by a key looked up per comparison, keeps the sort in
             // cache (the indirect sort was most of the block stage at 10 M).
-            let mut sorted: Vec<(u64, u32)> = k
-                .par_iter()
+            // The record's print is filled in on the way.
+            let mut sorted: Vec<(u64, u32)> = key_prints
+                .par_chunks_mut(r)
                 .enumerate()
-                .filter(|&(_, &key)| key != NO_KEY)
-                .map(|(i, &key)| (key, i as u32))
+                .map(|(i, prints)| {
+                    let key = rule_key(store, rule, RecordId(i as u32));
+                    prints[rule_no] = key_print(key);
+                    (key, i as u32)
+                })
+                .filter(|&(key, _)| key != NO_KEY)
                 .collect();
             sorted.par_sort_unstable();
+            postings(rule_no, &sorted)?;
             let ord: Vec<u32> = sorted.par_iter().map(|&(_, i)| i).collect();
             let mut st = RuleStats {
                 rule: rule.name.clone(),
@@ -280,6 +310,7 @@ impl<'s> Blocker<'s> {
                 ..RuleStats::default()
             };
             let mut g = Vec::new();
+            let mut members: Vec<u32> = Vec::new();
             let mut sizes: Vec<(u64, u32)> = Vec::new();
             let mut start = 0usize;
             while start < ord.len() {
@@ -306,7 +337,9 @@ impl<'s> Blocker<'s> {
                         } else {
                             size * (size - 1) / 2
                         };
-                        g.push((start as u32, end as u32));
+                        let from = members.len() as u32;
+                        members.extend_from_slice(&ord[start..end]);
+                        g.push((from, members.len() as u32));
                     }
                 }
                 start = end;
@@ -318,39 +351,32 @@ impl<'s> Blocker<'s> {
                 .map(|&(s, r)| (s, store.record_id(RecordId(r)).to_owned()))
                 .collect();
             drop(sorted);
-            keys.push(k);
             groups.push(g);
-            order.push(ord);
+            drop(ord);
+            members.shrink_to_fit();
+            order.push(members);
             stats.push(st);
         }
-        let r = rules.len().max(1);
-        let mut key_prints = vec![0u16; n * r];
-        key_prints
-            .par_chunks_mut(r)
-            .enumerate()
-            .for_each(|(i, prints)| {
-                for (p, k) in prints.iter_mut().zip(&keys) {
-                    *p = key_print(k[i]);
-                }
-            });
-        Blocker {
+        Ok(Blocker {
             store,
             rules,
-            keys,
             groups,
             order,
             key_prints,
             stats,
             cross_source_only,
-        }
+        })
     }
 
-    /// Rule `k`'s key of every record (`NO_KEY` when a part is missing).
-    pub fn keys(&self, k: usize) -> &[u64] {
-        &self.keys[k]
+    /// The rules and their statistics, all a run needs once the pairs are
+    /// scored: the blocks, record orders and key prints (~50 bytes per
+    /// record) are freed before clustering and writing.
+    pub fn into_rules_and_stats(self) -> (Vec<Rule>, Vec<RuleStats>) {
+        (self.rules, self.stats)
     }
 
-    /// Rule `k`'s keyed records sorted by (key, index): the postings the run index stores.
+    /// Rule `k`'s records in blocks that are paired (two records up to
+    /// `max_block_size`), sorted by (key, index).
     pub fn order(&self, k: usize) -> &[u32] {
         &self.order[k]
     }
@@ -361,10 +387,13 @@ impl<'s> Blocker<'s> {
         let r = self.rules.len();
         let pa = &self.key_prints[a * r..a * r + k];
         let pb = &self.key_prints[b * r..b * r + k];
-        pa.iter()
-            .zip(pb)
-            .enumerate()
-            .any(|(j, (&x, &y))| x != 0 && x == y && self.keys[j][a] == self.keys[j][b])
+        pa.iter().zip(pb).enumerate().any(|(j, (&x, &y))| {
+            x != 0 && x == y && {
+                let rule = &self.rules[j];
+                let key = |i: usize| rule_key(self.store, rule, RecordId(i as u32));
+                key(a) == key(b)
+            }
+        })
     }
 
     /// Folds every candidate pair (each exactly once, a < b by index) in
@@ -456,5 +485,132 @@ impl<'s> Blocker<'s> {
             st.new_pairs = *c;
         }
         counts.iter().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Present, RawRow, StoreBuilder};
+
+    /// Synthetic records: (full name, date of birth).
+    fn store(rows: &[(&str, Option<&str>)]) -> RecordStore {
+        let present = Present {
+            name: true,
+            dob: true,
+            ..Present::default()
+        };
+        let today = crate::normalize::date::Date::new(2026, 1, 1).expect("a valid date");
+        let mut b = StoreBuilder::new(&Config::default(), present, today);
+        let src = b.add_source("t");
+        for (i, &(name, dob)) in rows.iter().enumerate() {
+            let id = format!("R{i}");
+            let row = RawRow {
+                record_id: &id,
+                full_name: Some(name),
+                date_of_birth: dob,
+                ..RawRow::default()
+            };
+            b.push(src, &row, &[]);
+        }
+        b.finish()
+    }
+
+    fn rules(texts: &[&str]) -> Vec<Rule> {
+        let config = Config::default();
+        texts
+            .iter()
+            .map(|t| parse_rule(t, &config).expect("a valid rule"))
+            .collect()
+    }
+
+    const ROWS: [(&str, Option<&str>); 6] = [
+        ("Nguyễn Văn An", Some("1990-03-02")),
+        ("Trần Văn An", Some("1990-03-02")),
+        ("Nguyễn Văn An", Some("1990-03-02")),
+        ("Lê Thị Bình", Some("1985-05-06")),
+        ("Lê Thị Bình", None),
+        ("Phạm Minh Châu", Some("1985-05-06")),
+    ];
+
+    #[test]
+    fn postings_are_each_rules_keyed_records_in_key_order() {
+        let store = store(&ROWS);
+        let mut seen: Vec<(usize, Vec<(u64, u32)>)> = Vec::new();
+        let blocker = Blocker::with_postings(&store, rules(&["dob", "given"]), 2, false, |k, p| {
+            seen.push((k, p.to_vec()));
+            Ok::<(), ()>(())
+        })
+        .expect("the sink never fails");
+        assert_eq!(seen.len(), 2, "one call per rule");
+        for (k, postings) in &seen {
+            assert!(
+                postings.windows(2).all(|w| w[0] < w[1]),
+                "rule {k}: sorted by key, ties by record"
+            );
+            let records: Vec<u32> = postings.iter().map(|&(_, r)| r).collect();
+            // What is kept for pairing: the records of blocks of two up to
+            // max_block_size (2), in postings order.
+            let block = |r: u32| {
+                let key = postings.iter().find(|p| p.1 == r).expect("keyed").0;
+                postings.iter().filter(|p| p.0 == key).count()
+            };
+            let paired: Vec<u32> = records.iter().copied().filter(|&r| block(r) == 2).collect();
+            assert_eq!(blocker.order(*k), &paired[..], "rule {k}: the order kept");
+        }
+        // dob: record 4 has none; 0, 1, 2 share one date, 3 and 5 another.
+        let dob = &seen[0].1;
+        let mut records: Vec<u32> = dob.iter().map(|&(_, r)| r).collect();
+        records.sort_unstable();
+        assert_eq!(records, [0, 1, 2, 3, 5]);
+        let key_of = |r: u32| dob.iter().find(|&&(_, x)| x == r).expect("keyed").0;
+        assert_eq!(key_of(0), key_of(1));
+        assert_eq!(key_of(0), key_of(2));
+        assert_eq!(key_of(3), key_of(5));
+        assert_ne!(key_of(0), key_of(3));
+        // given: every record has one.
+        assert_eq!(seen[1].1.len(), 6);
+        // By hand, max_block_size 2: the three records of 1990-03-02 and of
+        // An are an oversized block, Châu is alone under given.
+        assert_eq!(blocker.order(0), [3, 5]);
+        assert_eq!(blocker.order(1), [3, 4]);
+    }
+
+    #[test]
+    fn each_pair_once_from_its_first_rule() {
+        let store = store(&ROWS);
+        let blocker = Blocker::new(&store, rules(&["dob", "dob+given", "given"]), 100, false);
+        let mut pairs = blocker.fold_pairs(
+            Vec::new,
+            |acc: &mut Vec<(u32, u32, usize)>, k, a, b| acc.push((a.0, b.0, k)),
+            |mut x, mut y| {
+                x.append(&mut y);
+                x
+            },
+        );
+        pairs.sort_unstable();
+        // By hand: dob pairs 0-1-2 and 3-5; dob+given pairs only what dob
+        // already found; given adds 3-4 (Bình, one date missing) and
+        // nothing for An (all found by dob).
+        assert_eq!(
+            pairs,
+            [(0, 1, 0), (0, 2, 0), (1, 2, 0), (3, 4, 2), (3, 5, 0)]
+        );
+    }
+
+    #[test]
+    fn the_first_error_of_the_sink_stops_blocking() {
+        let store = store(&ROWS);
+        let mut calls = 0;
+        let r = Blocker::with_postings(&store, rules(&["dob", "given"]), 100, false, |k, _| {
+            calls += 1;
+            if k == 0 {
+                Err("disk full")
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(r.err(), Some("disk full"));
+        assert_eq!(calls, 1);
     }
 }

@@ -482,8 +482,12 @@ pub(crate) fn read_model(path: &Path, cmps: &[Comparison]) -> Result<(Model, Opt
 /// name and word order, the parts see a typo or a regional variant in one
 /// part — and the other view's weights are reported as 0.
 pub struct Scorer<'a> {
-    /// The compared columns row by row (what `score` reads).
-    packed: Packed<'a>,
+    /// The compared columns row by row (what `score` reads while scoring
+    /// all candidate pairs); None after [`Scorer::release_rows`], when the
+    /// few pairs left to score read the store's columns (the same levels,
+    /// `tests/compare_rows.rs`).
+    packed: Option<Packed<'a>>,
+    store: &'a RecordStore,
     cmps: &'a [Comparison],
     table: Vec<f64>,
     prior: f64,
@@ -505,7 +509,8 @@ impl<'a> Scorer<'a> {
     ) -> Scorer<'a> {
         let (tf, tf_used) = TfTables::new(store, cmps, model, tf, carried);
         Scorer {
-            packed: Packed::new(store),
+            packed: Some(Packed::new(store)),
+            store,
             cmps,
             table: model.weight_table(),
             prior: model.prior_weight,
@@ -527,7 +532,10 @@ impl<'a> Scorer<'a> {
                 let w = |r: RecordId| {
                     // From the packed rows the comparison just read (the
                     // store's name column is a cache miss per record).
-                    let code = tf_code(&self.packed, field, r);
+                    let code = match &self.packed {
+                        Some(packed) => tf_code(packed, field, r),
+                        None => tf_code(self.store, field, r),
+                    };
                     (code != NONE).then(|| t.get(code as usize).copied().unwrap_or(f32::MAX))
                 };
                 match (w(a), w(b)) {
@@ -579,8 +587,17 @@ impl<'a> Scorer<'a> {
         })
     }
 
+    /// Frees the packed rows (32 bytes per record) once the candidate pairs
+    /// are scored; later calls read the store's columns.
+    pub(crate) fn release_rows(&mut self) {
+        self.packed = None;
+    }
+
     pub fn score(&self, a: RecordId, b: RecordId) -> (Pattern, f64) {
-        let p = compare(&self.packed, self.cmps, a, b);
+        let p = match &self.packed {
+            Some(packed) => compare(packed, self.cmps, a, b),
+            None => compare(self.store, self.cmps, a, b),
+        };
         let w = self.prior + self.weights(p, a, b).iter().sum::<f64>();
         (p, w)
     }
@@ -962,13 +979,30 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     let cmps = comparisons(&store);
     let rules = parse_rules(config)?;
     let st = progress.stage("block", None);
+    // Dedupe writes each rule's postings, in the run index's format, as soon
+    // as the rule is blocked, and the index links these files: kept in
+    // memory, they were the largest structure after the store (12 bytes per
+    // record and rule) from blocking to the end of the run.
+    let postings_dir = match opts.mode {
+        Mode::Dedupe => Some(
+            tempfile::Builder::new()
+                .prefix(".dinhdanh-postings-")
+                .tempdir_in(&opts.out)
+                .map_err(|e| Error::io(&opts.out, e))?,
+        ),
+        Mode::Link => None,
+    };
     let mut blocker = timed(&mut stages, "block", || {
-        Ok(Blocker::new(
+        Blocker::with_postings(
             &store,
             rules,
             config.blocking.max_block_size,
             opts.mode == Mode::Link,
-        ))
+            |k, sorted| match &postings_dir {
+                Some(dir) => write_postings(dir.path(), k, sorted),
+                None => Ok(()),
+            },
+        )
     })?;
     st.finish(&format!("{} rules", blocker.rules.len()));
     for s in &blocker.stats {
@@ -1006,7 +1040,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     ));
 
     let st = progress.stage("score", None);
-    let scorer = Scorer::new(
+    let mut scorer = Scorer::new(
         &store,
         &cmps,
         &model,
@@ -1039,6 +1073,10 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         ))
     })?;
     let candidate_pairs = blocker.set_new_pairs(&added);
+    let (rules, rule_stats) = blocker.into_rules_and_stats();
+    // The rest scores only a few pairs (flags, report; pairs.parquet reads
+    // term frequencies): the store's columns serve them.
+    scorer.release_rows();
     pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
     st.finish(&format!(
         "{candidate_pairs} candidate pairs, {} kept",
@@ -1090,47 +1128,44 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
 
     let st = progress.stage("write", None);
     let files = timed(&mut stages, "write", || {
-        // The four outputs are independent: write them side by side (each
-        // writer is sequential). Errors are reported in a fixed order.
-        let (files, index) = rayon::join(
-            || -> Result<Vec<AtomicFile>> {
-                let ((p, c), f) = rayon::join(
-                    || {
-                        rayon::join(
-                            || {
-                                write_pairs(
-                                    &opts.out,
-                                    &store,
-                                    &cmps,
-                                    &scorer,
-                                    &blocker.rules,
-                                    &pairs,
-                                    opts.mode,
-                                )
-                            },
-                            || write_clusters(&opts.out, &store, &clusters, opts.mode),
-                        )
-                    },
-                    || write_flags(&opts.out, &store, &flags, opts.mode == Mode::Link),
-                );
-                Ok(vec![p?, c?, f?])
-            },
-            || -> Result<Option<crate::index::PendingIndex>> {
-                let Some(slots) = id_slots else {
-                    return Ok(None);
-                };
-                Ok(Some(write_dedupe_index(
-                    opts,
-                    &store,
-                    slots,
-                    &blocker,
-                    &row_fp,
-                    &pairs,
-                    &clusters,
-                    model_hash(&model, &scorer.tf_used),
-                )?))
-            },
-        );
+        // The Parquet outputs are written side by side (each writer is
+        // sequential), then the index (its files in parallel). Errors are
+        // reported in a fixed order.
+        let parquet = || -> Result<Vec<AtomicFile>> {
+            let ((p, c), f) = rayon::join(
+                || {
+                    rayon::join(
+                        || {
+                            write_pairs(
+                                &opts.out, &store, &cmps, &scorer, &rules, &pairs, opts.mode,
+                            )
+                        },
+                        || write_clusters(&opts.out, &store, &clusters, opts.mode),
+                    )
+                },
+                || write_flags(&opts.out, &store, &flags, opts.mode == Mode::Link),
+            );
+            Ok(vec![p?, c?, f?])
+        };
+        let index = || -> Result<Option<crate::index::PendingIndex>> {
+            let (Some(slots), Some(postings_dir)) = (id_slots, &postings_dir) else {
+                return Ok(None);
+            };
+            Ok(Some(write_dedupe_index(
+                opts,
+                &store,
+                slots,
+                postings_dir.path(),
+                rules.len(),
+                &row_fp,
+                &pairs,
+                &clusters,
+                model_hash(&model, &scorer.tf_used),
+            )?))
+        };
+        // Side by side: written one after the other they peaked as high at
+        // 10 M (the write stage is not the run's peak).
+        let (files, index) = rayon::join(parquet, index);
         Ok((files?, index?))
     })?;
     let (files, index) = files;
@@ -1154,7 +1189,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         clusters: n_clusters,
         clusters_with_duplicates: multi,
         largest_cluster: largest,
-        blocking: blocker.stats.clone(),
+        blocking: rule_stats,
         threshold,
         conflict_cut_pairs: cut.len() as u64,
         flags: flag_summary,
@@ -1169,7 +1204,6 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         &store,
         &pairs,
         &clusters,
-        &blocker,
         &summary,
         link_w,
         &flags,
@@ -1202,7 +1236,6 @@ fn report_data(
     store: &RecordStore,
     pairs: &[ScoredPair],
     clusters: &crate::cluster::Clusters,
-    blocker: &Blocker<'_>,
     summary: &Summary,
     link_w: f64,
     flags: &[crate::flags::Flag],
@@ -1366,8 +1399,8 @@ fn report_data(
         threshold_weight: link_w,
         weights: h::Histogram::from_weights(pairs.iter().map(|p| p.weight), link_w),
         cluster_sizes: h::size_distribution(roots().map(|i| u64::from(clusters.size[i]))),
-        rules: blocker
-            .stats
+        rules: summary
+            .blocking
             .iter()
             .map(|s| RuleRow {
                 rule: s.rule.clone(),
@@ -1428,13 +1461,14 @@ fn write_dedupe_index(
     opts: &RunOptions,
     store: &RecordStore,
     slots: crate::index::StoreSlots,
-    blocker: &Blocker<'_>,
+    postings_dir: &Path,
+    n_rules: usize,
     row_fp: &[u64],
     pairs: &[ScoredPair],
     clusters: &crate::cluster::Clusters,
     model_hash: u64,
 ) -> Result<crate::index::PendingIndex> {
-    use crate::index::{write_index, IndexContents, PostingsRef, StrTable};
+    use crate::index::{write_index_with, IndexContents, Postings, PostingsWrite, StrTable};
     let mut number = vec![u32::MAX; store.len()];
     let mut names = StrTable::default();
     let cluster_of: Vec<u32> = clusters
@@ -1449,13 +1483,18 @@ fn write_dedupe_index(
             *n
         })
         .collect();
-    let postings: Vec<PostingsRef<'_>> = (0..blocker.rules.len())
-        .map(|k| PostingsRef::ByRecord {
-            keys: blocker.keys(k),
-            records: blocker.order(k),
+    // The postings were written while blocking (`write_postings`): the
+    // index links them as the base of a layered index whose base map is the
+    // identity and whose deltas are empty — the files, byte for byte, of a
+    // full write.
+    let identity: Vec<u32> = (0..store.len() as u32).collect();
+    let no_delta: Vec<Postings> = (0..n_rules)
+        .map(|_| Postings {
+            keys: Vec::new(),
+            records: Vec::new(),
         })
         .collect();
-    write_index(
+    write_index_with(
         &opts.out,
         &IndexContents {
             config: &opts.config,
@@ -1463,12 +1502,53 @@ fn write_dedupe_index(
             store,
             slots: &slots,
             row_fp,
-            postings: &postings,
+            postings: &[],
             pairs,
             cluster_of: &cluster_of,
             cluster_names: &names,
         },
+        PostingsWrite::Layered {
+            previous_index: postings_dir,
+            base_map: &identity,
+            delta: &no_delta,
+        },
     )
+}
+
+/// Writes rule `k`'s postings (keyed records as (key, record), sorted) as
+/// the run index's `rule{k}.keys.u64` and `rule{k}.records.u32` (format v3,
+/// ARCHITECTURE.md) into `dir`.
+fn write_postings(dir: &Path, k: usize, sorted: &[(u64, u32)]) -> Result<()> {
+    let (keys, records) = rayon::join(
+        || {
+            write_le(&dir.join(format!("rule{k}.keys.u64")), sorted, |p, out| {
+                out.extend_from_slice(&p.0.to_le_bytes())
+            })
+        },
+        || {
+            write_le(
+                &dir.join(format!("rule{k}.records.u32")),
+                sorted,
+                |p, out| out.extend_from_slice(&p.1.to_le_bytes()),
+            )
+        },
+    );
+    keys.and(records)
+}
+
+/// Writes one little-endian column of `items` (`put` appends an item's bytes).
+fn write_le<T>(path: &Path, items: &[T], put: impl Fn(&T, &mut Vec<u8>)) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut buf = Vec::with_capacity(1 << 20);
+    for chunk in items.chunks(64 * 1024) {
+        buf.clear();
+        for item in chunk {
+            put(item, &mut buf);
+        }
+        f.write_all(&buf).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(())
 }
 
 pub(crate) fn write_pairs(
