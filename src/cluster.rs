@@ -78,6 +78,32 @@ pub struct Clusters {
     pub size: Vec<u32>,
 }
 
+impl Clusters {
+    /// Clusters whose naming record is `i` and that satisfy `keep(size)`.
+    fn count_named(&self, keep: impl Fn(u32) -> bool) -> u64 {
+        self.representative
+            .iter()
+            .enumerate()
+            .filter(|&(i, &r)| i as u32 == r && keep(self.size[i]))
+            .count() as u64
+    }
+
+    /// The number of clusters, singletons included.
+    pub fn count(&self) -> u64 {
+        self.count_named(|_| true)
+    }
+
+    /// The number of clusters of two records or more.
+    pub fn with_duplicates(&self) -> u64 {
+        self.count_named(|size| size > 1)
+    }
+
+    /// The size of the largest cluster (0 when there are no records).
+    pub fn largest(&self) -> u64 {
+        self.size.iter().copied().max().unwrap_or(0).into()
+    }
+}
+
 /// Connected components; each cluster is named by the member that `less`
 /// puts first (the smallest record id).
 pub fn connected_components(
@@ -219,6 +245,13 @@ mod tests {
         let c = connected_components(6, edges, |a, b| a > b);
         assert_eq!(c.representative, vec![2, 2, 2, 3, 5, 5]);
         assert_eq!(c.size, vec![3, 3, 3, 1, 2, 2]);
+        // {0,1,2}, {3}, {4,5}: three clusters, two with duplicates, largest 3.
+        assert_eq!((c.count(), c.with_duplicates(), c.largest()), (3, 2, 3));
+        let none = connected_components(0, [], |a, b| a < b);
+        assert_eq!(
+            (none.count(), none.with_duplicates(), none.largest()),
+            (0, 0, 0)
+        );
     }
 
     #[test]

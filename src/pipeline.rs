@@ -1096,19 +1096,9 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
             || (opts.mode == Mode::Dedupe).then(|| crate::index::StoreSlots::build(&store)),
         ))
     })?;
-    let n_clusters = clusters
-        .representative
-        .iter()
-        .enumerate()
-        .filter(|&(i, &r)| i as u32 == r)
-        .count() as u64;
-    let multi = clusters
-        .representative
-        .iter()
-        .enumerate()
-        .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
-        .count() as u64;
-    let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
+    let n_clusters = clusters.count();
+    let multi = clusters.with_duplicates();
+    let largest = clusters.largest();
     st.finish(&format!("{n_clusters} clusters, {} pairs cut", cut.len()));
 
     let st = progress.stage("flag", None);

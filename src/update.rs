@@ -1025,13 +1025,8 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                 affected.as_deref(),
             );
             let t2 = t.elapsed().as_secs_f64();
-            let multi = clusters
-                .representative
-                .iter()
-                .enumerate()
-                .filter(|&(i, &r)| i as u32 == r && clusters.size[i] > 1)
-                .count() as u64;
-            let largest = clusters.size.iter().copied().max().unwrap_or(0) as u64;
+            let multi = clusters.with_duplicates();
+            let largest = clusters.largest();
             let (clusters_file, changes_file) = rayon::join(
                 || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
                 || write_changes(&opts.out, &ids.changes),
