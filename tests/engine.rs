@@ -463,6 +463,22 @@ fn duplicate_record_id_names_row() {
 }
 
 #[test]
+fn duplicate_record_id_names_first_repeating_row() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Data rows: 1 = B01, 2 = B02, 3 = B03, 4 = B02 again, 5 = B01 again.
+    // Row 4 is the first row whose id appeared earlier (B01 sorts first, but
+    // repeats later).
+    let text = format!(
+        "{HEADER}{ROW_A}{ROW_B}{}{}{}",
+        ROW_B.replace("B02", "B03"),
+        ROW_B,
+        ROW_A
+    );
+    let p = write(dir.path(), "dupids.csv", &text);
+    expect_failure(&p, 1, &["dupids.csv", "record_id", "row 4"]);
+}
+
+#[test]
 fn null_record_id_names_row() {
     let dir = tempfile::tempdir().expect("temp dir");
     let text = format!("{HEADER}{ROW_A}{}", ROW_B.replace("B02", ""));
