@@ -291,7 +291,7 @@ impl<'s> Blocker<'s> {
             // not indices by a key looked up per comparison, keeps the sort in
             // cache (the indirect sort was most of the block stage at 10 M).
             // The record's print is filled in on the way.
-            let mut sorted: Vec<(u64, u32)> = key_prints
+            let sorted: Vec<(u64, u32)> = key_prints
                 .par_chunks_mut(r)
                 .enumerate()
                 .map(|(i, prints)| {
@@ -301,7 +301,7 @@ impl<'s> Blocker<'s> {
                 })
                 .filter(|&(key, _)| key != NO_KEY)
                 .collect();
-            sorted.par_sort_unstable();
+            let sorted = crate::radix::sort_keyed(sorted);
             postings(rule_no, &sorted)?;
             let ord: Vec<u32> = sorted.par_iter().map(|&(_, i)| i).collect();
             let mut st = RuleStats {

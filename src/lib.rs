@@ -32,6 +32,7 @@ pub mod normalize;
 pub mod output;
 pub mod pipeline;
 pub mod progress;
+pub mod radix;
 pub mod report;
 pub mod store;
 pub mod update;
