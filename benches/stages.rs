@@ -142,7 +142,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             black_box(conflict_aware_components(
                 store.len(),
-                &weighted,
+                weighted.clone(),
                 personal,
                 less,
             ))

@@ -30,6 +30,8 @@
 //! two clusters (almost always ≤ 2). The input order of the pairs does not
 //! matter, so the result is thread-count independent.
 
+use rayon::prelude::*;
+
 use crate::store::RecordId;
 
 /// Disjoint sets over record indices.
@@ -154,6 +156,10 @@ pub fn id_slips(x: u64, y: u64) -> u32 {
     dist[12]
 }
 
+/// The distinct personal ID numbers of each cluster root that grew beyond
+/// one record (foldhash: SipHash was a visible share of clustering).
+type IdsByRoot = hashbrown::HashMap<u32, Vec<u64>, foldhash::fast::FixedState>;
+
 /// One matching pair with its match weight.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WeightedPair {
@@ -177,12 +183,14 @@ pub struct ConflictAware {
 /// [`connected_components`].
 pub fn conflict_aware_components(
     n: usize,
-    pairs: &[WeightedPair],
+    pairs: Vec<WeightedPair>,
     personal_id: impl Fn(u32) -> Option<u64>,
     less: impl Fn(u32, u32) -> bool,
 ) -> ConflictAware {
-    let mut order: Vec<&WeightedPair> = pairs.iter().collect();
-    order.sort_unstable_by(|x, y| {
+    // The pairs themselves, not references, sorted in parallel: a
+    // reference sort read a random pair per comparison, on one thread.
+    let mut order = pairs;
+    order.par_sort_unstable_by(|x, y| {
         y.weight
             .total_cmp(&x.weight)
             .then((x.a, x.b).cmp(&(y.a, y.b)))
@@ -190,15 +198,15 @@ pub fn conflict_aware_components(
     let mut uf = UnionFind::new(n);
     // Distinct IDs per root, only for clusters that grew beyond one record;
     // a singleton's IDs are its own. Sparse so 100 M records cost nothing.
-    let mut ids: std::collections::HashMap<u32, Vec<u64>> = std::collections::HashMap::new();
-    let ids_of = |root: u32, ids: &std::collections::HashMap<u32, Vec<u64>>| -> Vec<u64> {
+    let mut ids: IdsByRoot = IdsByRoot::default();
+    let ids_of = |root: u32, ids: &IdsByRoot| -> Vec<u64> {
         match ids.get(&root) {
             Some(v) => v.clone(),
             None => personal_id(root).into_iter().collect(),
         }
     };
     let mut cut = Vec::new();
-    let mut edges = Vec::with_capacity(pairs.len());
+    let mut edges = Vec::with_capacity(order.len());
     for p in order {
         let (ra, rb) = (uf.find(p.a.0), uf.find(p.b.0));
         if ra == rb {
@@ -209,7 +217,7 @@ pub fn conflict_aware_components(
             || xb.is_empty()
             || xa.iter().any(|&x| xb.iter().any(|&y| id_slips(x, y) <= 1));
         if !linked {
-            cut.push(*p);
+            cut.push(p);
             continue;
         }
         ids.remove(&ra);
@@ -298,12 +306,16 @@ mod tests {
         // 0 holds X, 2 holds Y, 1 has no number and matches both.
         let v = [Some(X), None, Some(Y)];
         let r =
-            conflict_aware_components(3, &[wp(0, 1, 12.0), wp(1, 2, 11.0)], ids(&v), |a, b| a < b);
+            conflict_aware_components(3, vec![wp(0, 1, 12.0), wp(1, 2, 11.0)], ids(&v), |a, b| {
+                a < b
+            });
         assert_eq!(r.clusters.representative, vec![0, 0, 2]);
         assert_eq!(r.cut, vec![wp(1, 2, 11.0)]);
         // The other link weaker: 1 goes with 2.
         let r =
-            conflict_aware_components(3, &[wp(0, 1, 11.0), wp(1, 2, 12.0)], ids(&v), |a, b| a < b);
+            conflict_aware_components(3, vec![wp(0, 1, 11.0), wp(1, 2, 12.0)], ids(&v), |a, b| {
+                a < b
+            });
         assert_eq!(r.clusters.representative, vec![0, 1, 1]);
         assert_eq!(r.cut, vec![wp(0, 1, 11.0)]);
         // Plain components would have joined all three.
@@ -325,7 +337,7 @@ mod tests {
             wp(1, 2, 15.0),
             wp(2, 3, 15.0),
         ];
-        let r = conflict_aware_components(4, &pairs, ids(&v), |a, b| a < b);
+        let r = conflict_aware_components(4, pairs.to_vec(), ids(&v), |a, b| a < b);
         assert_eq!(r.clusters.representative, vec![0, 0, 0, 0]);
         assert!(r.cut.is_empty());
     }
@@ -338,7 +350,9 @@ mod tests {
         assert_eq!(id_slips(a, b), 2);
         let v = [Some(a), None, Some(b)];
         let r =
-            conflict_aware_components(3, &[wp(0, 1, 12.0), wp(1, 2, 11.0)], ids(&v), |x, y| x < y);
+            conflict_aware_components(3, vec![wp(0, 1, 12.0), wp(1, 2, 11.0)], ids(&v), |x, y| {
+                x < y
+            });
         assert_eq!(r.clusters.representative, vec![0, 0, 2]);
         assert_eq!(r.cut, vec![wp(1, 2, 11.0)]);
     }
@@ -349,7 +363,7 @@ mod tests {
         // is refused, then both join through record 0, so nothing was cut.
         let v = [Some(X), Some(1_080_123_402), Some(1_080_213_401)];
         let pairs = [wp(1, 2, 30.0), wp(0, 1, 20.0), wp(0, 2, 20.0)];
-        let r = conflict_aware_components(3, &pairs, ids(&v), |a, b| a < b);
+        let r = conflict_aware_components(3, pairs.to_vec(), ids(&v), |a, b| a < b);
         assert_eq!(r.clusters.representative, vec![0, 0, 0]);
         assert!(r.cut.is_empty());
     }
@@ -358,7 +372,9 @@ mod tests {
     fn ties_are_broken_by_record_indices() {
         let v = [Some(X), None, Some(Y)];
         let r =
-            conflict_aware_components(3, &[wp(1, 2, 10.0), wp(0, 1, 10.0)], ids(&v), |a, b| a < b);
+            conflict_aware_components(3, vec![wp(1, 2, 10.0), wp(0, 1, 10.0)], ids(&v), |a, b| {
+                a < b
+            });
         // (0, 1) sorts before (1, 2) at equal weight, so (1, 2) is cut.
         assert_eq!(r.cut, vec![wp(1, 2, 10.0)]);
     }
@@ -381,10 +397,10 @@ mod tests {
                 .filter(|&&(a, b, _)| (a as usize) < n && (b as usize) < n && a < b)
                 .map(|&(a, b, w)| wp(a, b, 10.0 + f64::from(w)))
                 .collect();
-            let r = conflict_aware_components(n, &pairs, ids(&v), |a, b| a < b);
+            let r = conflict_aware_components(n, pairs.clone(), ids(&v), |a, b| a < b);
             let mut reversed = pairs.clone();
             reversed.reverse();
-            let r2 = conflict_aware_components(n, &reversed, ids(&v), |a, b| a < b);
+            let r2 = conflict_aware_components(n, reversed, ids(&v), |a, b| a < b);
             proptest::prop_assert_eq!(&r.clusters, &r2.clusters);
             let plain = connected_components(n, pairs.iter().map(|p| (p.a, p.b)), |a, b| a < b);
             for i in 0..n {

@@ -966,7 +966,7 @@ pub(crate) fn cluster_pairs(
         .collect();
     conflict_aware_components(
         store.len(),
-        &matching,
+        matching,
         |i| {
             let c = store.cid[i as usize];
             (c.kind == Cid::PERSONAL).then_some(c.value)

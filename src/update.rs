@@ -681,7 +681,7 @@ fn incremental_clusters(
     // As `pipeline::cluster_pairs` clusters (the same ID numbers and order).
     let redone = conflict_aware_components(
         global.len(),
-        &local_pairs,
+        local_pairs,
         |l| {
             let c = store.cid[global[l as usize] as usize];
             (c.kind == Cid::PERSONAL).then_some(c.value)
