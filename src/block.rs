@@ -124,7 +124,7 @@ use crate::store::{Cid, RecordId, RecordStore, SEX_UNKNOWN};
 /// Key value meaning "no key" (a part is missing).
 pub const NO_KEY: u64 = u64::MAX;
 
-fn mix(mut z: u64) -> u64 {
+pub(crate) fn mix(mut z: u64) -> u64 {
     // splitmix64 finalizer: a fixed, well-spread 64-bit mix.
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -605,9 +605,13 @@ pub fn compare_cid(x: Cid, y: Cid) -> u8 {
     let mut count = 0;
     for pos in 0..n {
         if a % 10 != b % 10 {
-            if count < 2 {
-                diffs[count] = pos;
+            if count == 2 {
+                // A third differing digit: different numbers (level 5)
+                // whatever the rest; most pairs stop here within a few
+                // digits (the serial differs first).
+                return 5;
             }
+            diffs[count] = pos;
             count += 1;
         }
         a /= 10;
