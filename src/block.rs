@@ -124,7 +124,7 @@ use crate::store::{Cid, RecordId, RecordStore, SEX_UNKNOWN};
 /// Key value meaning "no key" (a part is missing).
 pub const NO_KEY: u64 = u64::MAX;
 
-pub(crate) fn mix(mut z: u64) -> u64 {
+fn mix(mut z: u64) -> u64 {
     // splitmix64 finalizer: a fixed, well-spread 64-bit mix.
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -291,7 +291,7 @@ impl<'s> Blocker<'s> {
             // not indices by a key looked up per comparison, keeps the sort in
             // cache (the indirect sort was most of the block stage at 10 M).
             // The record's print is filled in on the way.
-            let sorted: Vec<(u64, u32)> = key_prints
+            let mut sorted: Vec<(u64, u32)> = key_prints
                 .par_chunks_mut(r)
                 .enumerate()
                 .map(|(i, prints)| {
@@ -301,7 +301,7 @@ impl<'s> Blocker<'s> {
                 })
                 .filter(|&(key, _)| key != NO_KEY)
                 .collect();
-            let sorted = crate::radix::sort_keyed(sorted);
+            sorted.par_sort_unstable();
             postings(rule_no, &sorted)?;
             let ord: Vec<u32> = sorted.par_iter().map(|&(_, i)| i).collect();
             let mut st = RuleStats {

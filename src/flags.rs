@@ -302,32 +302,9 @@ type Entry = (u32, u8, RecordId);
 
 fn shared_id(store: &RecordStore, input: &FlagInput<'_>, flags: &mut Vec<Flag>) {
     let rep = &input.clusters.representative;
-    // Records grouped by number through a hash of it: uniform keys, so the
-    // bucket sort applies (a sort by the numbers themselves was most of
-    // this stage at 100 M records). The groups' order does not matter: the
-    // flags are sorted at the end.
-    let hashed: Vec<(u64, u32)> = (0..store.len() as u32)
-        .into_par_iter()
-        .filter(|&i| store.cid[i as usize].kind == Cid::PERSONAL)
-        .map(|i| (crate::block::mix(store.cid[i as usize].value) >> 1, i))
-        .collect();
-    let hashed = crate::radix::sort_keyed(hashed);
-    let mut run: Vec<(u64, RecordId)> = Vec::new();
-    for same_hash in hashed.chunk_by(|x, y| x.0 == y.0) {
-        if same_hash.len() < 2 {
-            continue;
-        }
-        // Numbers whose hashes collide are told apart here.
-        run.clear();
-        run.extend(
-            same_hash
-                .iter()
-                .map(|&(_, r)| (store.cid[r as usize].value, RecordId(r))),
-        );
-        run.sort_unstable();
-        for group in run.chunk_by(|x, y| x.0 == y.0) {
-            shared_id_group(store, input, rep, group, flags);
-        }
+    let ids = personal_ids_by(store, |_| Some(()));
+    for group in ids.chunk_by(|x, y| x.1 == y.1) {
+        shared_id_group(store, input, rep, group, flags);
     }
 }
 
@@ -336,20 +313,20 @@ fn shared_id_group(
     store: &RecordStore,
     input: &FlagInput<'_>,
     rep: &[u32],
-    group: &[(u64, RecordId)],
+    group: &[((), u64, RecordId)],
     flags: &mut Vec<Flag>,
 ) {
     if group.len() < 2
         || group
             .iter()
-            .all(|x| rep[x.1.index()] == rep[group[0].1.index()])
+            .all(|x| rep[x.2.index()] == rep[group[0].2.index()])
     {
         return;
     }
     // One entry per (cluster, source): its first record in key order.
     let mut entries: Vec<Entry> = group
         .iter()
-        .map(|&(_, r)| (rep[r.index()], store.source[r.index()], r))
+        .map(|&(_, _, r)| (rep[r.index()], store.source[r.index()], r))
         .collect();
     entries.sort_by(|x, y| (x.0, x.1, key(store, x.2)).cmp(&(y.0, y.1, key(store, y.2))));
     entries.dedup_by_key(|e| (e.0, e.1));

@@ -32,7 +32,6 @@ pub mod normalize;
 pub mod output;
 pub mod pipeline;
 pub mod progress;
-pub mod radix;
 pub mod report;
 pub mod store;
 pub mod update;
