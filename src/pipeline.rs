@@ -1254,7 +1254,7 @@ fn report_data(
     summary: &Summary,
     link_w: f64,
     flags: &[crate::flags::Flag],
-    weight: &dyn Fn(RecordId, RecordId) -> f64,
+    weight: &(dyn Fn(RecordId, RecordId) -> f64 + Sync),
 ) -> crate::report::html::ReportData {
     use crate::flags::FlagKind;
     use crate::report::html::{self as h, ClusterRow, ConflictRow, RecordValues, RuleRow};
@@ -1316,13 +1316,18 @@ fn report_data(
     // The strongest conflicts: pair flags, the model's evidence strongest
     // first — a cut pair the model wanted to link (high weight), a shared
     // number the model says two people hold (low weight) — ties by ids.
+    // Each pair flag's weight scored in parallel (2 M pair flags at 100 M
+    // records), then the strongest MAX_CONFLICTS selected and only those
+    // sorted. The order is total: pair flags with equal ids differ only in
+    // detail, last in the flags' own order.
     let mut conflict_flags: Vec<(f64, &crate::flags::Flag)> = flags
-        .iter()
+        .par_iter()
         .filter(|f| f.kind.is_pair())
         .filter_map(|f| f.other.map(|o| (weight(f.record, o), f)))
         .collect();
     let strength = |w: f64, k: FlagKind| if k == FlagKind::SharedId { -w } else { w };
-    conflict_flags.sort_by(|(wx, x), (wy, y)| {
+    let strongest_first = |(wx, x): &(f64, &crate::flags::Flag),
+                           (wy, y): &(f64, &crate::flags::Flag)| {
         strength(*wy, y.kind)
             .total_cmp(&strength(*wx, x.kind))
             .then_with(|| x.kind.as_str().cmp(y.kind.as_str()))
@@ -1338,8 +1343,13 @@ fn report_data(
                 };
                 key(x).cmp(&key(y))
             })
-    });
-    conflict_flags.truncate(h::MAX_CONFLICTS);
+            .then_with(|| x.detail.cmp(y.detail))
+    };
+    if conflict_flags.len() > h::MAX_CONFLICTS {
+        conflict_flags.select_nth_unstable_by(h::MAX_CONFLICTS - 1, strongest_first);
+        conflict_flags.truncate(h::MAX_CONFLICTS);
+    }
+    conflict_flags.sort_by(strongest_first);
     let conflicts: Vec<ConflictRow> = conflict_flags
         .iter()
         .map(|&(w, f)| {
