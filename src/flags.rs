@@ -158,7 +158,7 @@ pub fn compute_flags(store: &RecordStore, input: &FlagInput<'_>) -> Vec<Flag> {
     };
     // Each flag with (kind, source, first 16 bytes of its record id) read
     // once: sorting on the full key read two record ids at random per
-    // comparison (9 M flags at 100 M records). Where the prefixes differ
+    // comparison (0.9 M flags at 10 M records). Where the prefixes differ
     // they order as the full key does; where they agree, the full key
     // decides.
     let mut keyed: Vec<(PrefixKey, Flag)> = flags

@@ -274,8 +274,8 @@ pub(crate) fn read_batches(
 ///
 /// Records are sorted by a hash of (input, id) packed with the record index
 /// into one u64, and only records whose hashes agree are compared as
-/// strings: sorting the records by their id strings was a random access into
-/// the id bytes per comparison, several seconds at 10 M records.
+/// strings: sorting the records by their id strings read two ids at random
+/// per comparison.
 fn check_unique_ids(store: &RecordStore, inputs: &[PathBuf], column: &str) -> Result<()> {
     use std::hash::{BuildHasher, Hasher};
     let n = store.len();
@@ -1316,7 +1316,7 @@ fn report_data(
     // The strongest conflicts: pair flags, the model's evidence strongest
     // first — a cut pair the model wanted to link (high weight), a shared
     // number the model says two people hold (low weight) — ties by ids.
-    // Each pair flag's weight scored in parallel (2 M pair flags at 100 M
+    // Each pair flag's weight scored in parallel (0.22 M pair flags at 10 M
     // records), then the strongest MAX_CONFLICTS selected and only those
     // sorted. The order is total: pair flags with equal ids differ only in
     // detail, last in the flags' own order.
