@@ -297,6 +297,7 @@ impl CidColumn {
         self.values.push(cid);
     }
 }
+
 /// Picks one field of a row.
 type FieldOf = for<'r> fn(&RawRow<'r>) -> Option<&'r str>;
 
