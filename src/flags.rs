@@ -528,22 +528,44 @@ mod tests {
 
     proptest::proptest! {
         /// Where two ids' prefixes differ, they order as the ids do (the
-        /// sort falls back to the whole ids only where they agree). Bytes
-        /// from a small alphabet with 0, lengths around 16, so shared
-        /// prefixes, padding against real zeros and long ids all occur.
+        /// sort falls back to the whole ids only where they agree). The
+        /// second id shares a random-length start with the first, from a
+        /// small alphabet with 0, so ids that differ only past byte 16,
+        /// only at byte 16, or by padding against a real 0 all occur.
         #[test]
         fn id_prefixes_order_as_ids_where_they_differ(
             x in proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b'0', b'9', 255]), 0..20),
-            y in proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b'0', b'9', 255]), 0..20),
+            cut in 0usize..20,
+            tail in proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b'0', b'9', 255]), 0..6),
         ) {
+            let mut y = x[..cut.min(x.len())].to_vec();
+            y.extend(&tail);
             let (px, py) = (id_prefix(&x), id_prefix(&y));
             if px != py {
                 proptest::prop_assert_eq!(px.cmp(&py), x.cmp(&y));
             }
-            if x == y {
-                proptest::prop_assert_eq!(px, py);
+            // Ids of at most 16 bytes without a 0 byte fit the prefix
+            // whole: equal prefixes only for equal ids.
+            let exact = |v: &[u8]| v.len() <= 16 && !v.contains(&0);
+            if exact(&x) && exact(&y) {
+                proptest::prop_assert_eq!(px == py, x == y);
             }
         }
+    }
+
+    #[test]
+    fn id_prefix_edges() {
+        let a = b"R000000000000001"; // 16 bytes
+        let b = b"R000000000000002";
+        assert!(id_prefix(a) < id_prefix(b));
+        // Beyond byte 16 the prefixes agree: the full ids decide.
+        assert_eq!(
+            id_prefix(b"R0000000000000011"),
+            id_prefix(b"R0000000000000012")
+        );
+        // A shorter id before a longer one it starts.
+        assert!(id_prefix(b"AB") < id_prefix(b"AB1"));
+        assert_eq!(id_prefix(b"AB"), id_prefix(b"AB\0"));
     }
 
     #[test]
