@@ -60,7 +60,11 @@ impl Dob {
 }
 
 /// A normalized ID number. `kind == NONE` means missing or invalid.
+///
+/// Packed to 4-byte alignment: 12 bytes instead of 16 (the column holds one
+/// per record, 400 MB less at 100 M records). Fields are read by value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(C, packed(4))]
 pub struct Cid {
     /// The digits as a number (leading zeros implied by `kind`).
     pub value: u64,
@@ -70,6 +74,8 @@ pub struct Cid {
     /// From a 12-digit number: the birth year it encodes (0 unknown).
     pub birth_year: u16,
 }
+
+const _: () = assert!(std::mem::size_of::<Cid>() == 12);
 
 impl Cid {
     pub const NONE: u8 = 0;
@@ -236,6 +242,27 @@ impl RecordStore {
     pub fn name_entry(&self, r: RecordId) -> Option<&NameEntry> {
         let c = self.name[r.index()];
         (c != NONE).then(|| &self.names.entries[c as usize])
+    }
+
+    /// Hints the CPU to load record `i`'s name entry into cache (a loop
+    /// reading entries record by record asks for one a few records ahead).
+    /// Does nothing past the last record or for a record without a name.
+    #[inline]
+    pub fn prefetch_name_entry(&self, i: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(&c) = self.name.get(i) {
+            if let Some(e) = self.names.entries.get(c as usize) {
+                // SAFETY: a prefetch is only a hint; it never faults and
+                // reads nothing the program sees (and the pointer is valid).
+                unsafe {
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                        (e as *const NameEntry).cast::<i8>(),
+                    );
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = i;
     }
 }
 
