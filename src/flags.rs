@@ -130,9 +130,26 @@ fn key(store: &RecordStore, r: RecordId) -> (u8, &str, u32) {
 
 /// Every flag of a run, sorted (see the module documentation).
 pub fn compute_flags(store: &RecordStore, input: &FlagInput<'_>) -> Vec<Flag> {
-    let mut flags = record_flags(store);
-    shared_id(store, input, &mut flags);
-    multiple_ids(store, input.clusters, &mut flags);
+    // The three passes are independent (the flags are sorted below).
+    let ((mut flags, shared), multiple) = rayon::join(
+        || {
+            rayon::join(
+                || record_flags(store),
+                || {
+                    let mut v = Vec::new();
+                    shared_id(store, input, &mut v);
+                    v
+                },
+            )
+        },
+        || {
+            let mut v = Vec::new();
+            multiple_ids(store, input.clusters, &mut v);
+            v
+        },
+    );
+    flags.extend(shared);
+    flags.extend(multiple);
     for p in input.cut {
         let (a, b) = ordered(store, p.a, p.b);
         flags.push(Flag {
@@ -213,12 +230,45 @@ const MISSING_FIELDS: [&str; 8] = [
     "name+date_of_birth+citizen_id",
 ];
 
+/// Records per piece of [`record_flags`]' parallel pass.
+const RECORD_PIECE: usize = 1 << 16;
+
+/// The flags each record earns on its own, in record order: pieces of
+/// records in parallel, joined in order.
 fn record_flags(store: &RecordStore) -> Vec<Flag> {
+    record_flags_pieced(store, RECORD_PIECE)
+}
+
+fn record_flags_pieced(store: &RecordStore, piece: usize) -> Vec<Flag> {
+    let pieces: Vec<Vec<Flag>> = (0..store.len().div_ceil(piece))
+        .into_par_iter()
+        .map(|p| {
+            let start = p * piece;
+            record_flags_in(store, start..(start + piece).min(store.len()))
+        })
+        .collect();
+    let mut flags = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+    for p in pieces {
+        flags.extend(p);
+    }
+    flags
+}
+
+fn record_flags_in(store: &RecordStore, records: std::ops::Range<usize>) -> Vec<Flag> {
     let present = store.present;
-    let mut repaired = store.name_repaired.iter().peekable();
-    let mut unknown = store.province_unknown.iter().peekable();
+    // The sparse per-record lists are ascending by record: start each at
+    // the piece's first record.
+    let first = records.start as u32;
+    let repaired = &store.name_repaired;
+    let mut repaired = repaired[repaired.partition_point(|&(u, _)| u < first)..]
+        .iter()
+        .peekable();
+    let unknown = &store.province_unknown;
+    let mut unknown = unknown[unknown.partition_point(|&u| u < first)..]
+        .iter()
+        .peekable();
     let mut flags = Vec::new();
-    for i in 0..store.len() {
+    for i in records {
         let r = RecordId(i as u32);
         let mut push = |kind, detail| {
             flags.push(Flag {
@@ -550,6 +600,53 @@ mod tests {
             if exact(&x) && exact(&y) {
                 proptest::prop_assert_eq!(px == py, x == y);
             }
+        }
+    }
+
+    #[test]
+    fn record_flags_in_pieces_equal_one_pass() {
+        // Legacy-encoded names and unknown provinces on several records,
+        // so that pieces of 1, 2 and 3 records must each start the sparse
+        // lists at their own first record.
+        use crate::store::{Present, RawRow, StoreBuilder};
+        let present = Present {
+            name: true,
+            province: true,
+            ..Present::default()
+        };
+        let today = crate::normalize::date::Date::new(2026, 11, 28).unwrap();
+        let mut b = StoreBuilder::new(&crate::config::Config::default(), present, today);
+        let b_src = b.add_source("t");
+        let rows = [
+            ("Nguyễn Văn Hùng", "Hà Nội"),
+            ("NguyÔn V¨n Hïng", "Atlantis"),
+            ("Trần Thị Lan", "Hà Nội"),
+            ("Nguye^~n Thi. Thu?y", "Atlantis"),
+            ("Lê Văn Nam", "Narnia"),
+            ("NguyÔn ThÞ Lan", "Huế"),
+            ("Phạm Văn Đức", "Đà Nẵng"),
+        ];
+        let ids: Vec<String> = (0..rows.len()).map(|i| format!("R{i}")).collect();
+        for (i, (name, province)) in rows.iter().enumerate() {
+            let row = RawRow {
+                record_id: &ids[i],
+                full_name: Some(name),
+                province: Some(province),
+                ..RawRow::default()
+            };
+            b.push(b_src, &row, &[]);
+        }
+        let store = b.finish();
+        let one_pass = record_flags_in(&store, 0..store.len());
+        let kinds = |k: FlagKind| one_pass.iter().filter(|f| f.kind == k).count();
+        assert!(kinds(FlagKind::EncodingRepaired) >= 2, "{one_pass:?}");
+        assert!(kinds(FlagKind::UnknownProvince) >= 2, "{one_pass:?}");
+        for piece in [1, 2, 3, store.len()] {
+            assert_eq!(
+                record_flags_pieced(&store, piece),
+                one_pass,
+                "pieces of {piece}"
+            );
         }
     }
 
