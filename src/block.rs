@@ -363,6 +363,29 @@ impl Groups {
         }
         g
     }
+
+    /// Joins pieces in order: the records of their paired blocks, the
+    /// blocks' bounds (0, then where each block ends), and the totals with
+    /// the [`LARGEST`] largest blocks, largest first.
+    fn join(pieces: Vec<Groups>) -> (Vec<u32>, Vec<u32>, Groups) {
+        let mut members = Vec::with_capacity(pieces.iter().map(|p| p.members.len()).sum());
+        let mut bounds = Vec::with_capacity(1 + pieces.iter().map(|p| p.ends.len()).sum::<usize>());
+        bounds.push(0);
+        let mut all = Groups::default();
+        for p in pieces {
+            let base = members.len() as u32;
+            bounds.extend(p.ends.iter().map(|&e| base + e));
+            members.extend_from_slice(&p.members);
+            all.blocks += p.blocks;
+            all.oversized_blocks += p.oversized_blocks;
+            all.oversized_records += p.oversized_records;
+            all.pairs_in_blocks += p.pairs_in_blocks;
+            all.largest.extend(p.largest);
+        }
+        all.largest.sort_unstable_by(largest_first);
+        all.largest.truncate(LARGEST);
+        (members, bounds, all)
+    }
 }
 
 impl<'s> Blocker<'s> {
@@ -442,26 +465,14 @@ impl<'s> Blocker<'s> {
                     )
                 })
                 .collect();
-            let paired: usize = pieces.iter().map(|p| p.members.len()).sum();
-            let mut members: Vec<u32> = Vec::with_capacity(paired);
-            let mut g: Vec<u32> =
-                Vec::with_capacity(1 + pieces.iter().map(|p| p.ends.len()).sum::<usize>());
-            g.push(0);
-            let mut largest: Vec<(u64, u32)> = Vec::new();
-            for p in pieces {
-                let base = members.len() as u32;
-                g.extend(p.ends.iter().map(|&e| base + e));
-                members.extend_from_slice(&p.members);
-                st.blocks += p.blocks;
-                st.oversized_blocks += p.oversized_blocks;
-                st.oversized_records += p.oversized_records;
-                st.pairs_in_blocks += p.pairs_in_blocks;
-                largest.extend(p.largest);
-            }
-            largest.sort_unstable_by(largest_first);
-            st.largest_blocks = largest
+            let (members, g, all) = Groups::join(pieces);
+            st.blocks = all.blocks;
+            st.oversized_blocks = all.oversized_blocks;
+            st.oversized_records = all.oversized_records;
+            st.pairs_in_blocks = all.pairs_in_blocks;
+            st.largest_blocks = all
+                .largest
                 .iter()
-                .take(LARGEST)
                 .map(|&(s, r)| (s, store.record_id(RecordId(r)).to_owned()))
                 .collect();
             drop(sorted);
@@ -773,18 +784,12 @@ mod piece_tests {
                 prop_assert_ne!(sorted[b].0, sorted[b - 1].0, "cut inside a block at {}", b);
             }
             // The pieces' groups, joined, are the blocks a scan finds.
-            let (mut members, mut ends, mut largest) = (Vec::new(), Vec::new(), Vec::new());
-            let (mut blocks, mut over, mut pairs) = (0u64, 0u64, 0u64);
-            for w in bounds.windows(2) {
-                let g = Groups::of(&sorted[w[0]..w[1]], max, None);
-                let base = members.len() as u32;
-                ends.extend(g.ends.iter().map(|&e| base + e));
-                members.extend(g.members);
-                blocks += g.blocks;
-                over += g.oversized_blocks;
-                pairs += g.pairs_in_blocks;
-                largest.extend(g.largest);
-            }
+            let pieces = bounds
+                .windows(2)
+                .map(|w| Groups::of(&sorted[w[0]..w[1]], max, None))
+                .collect();
+            let (members, group_bounds, all) = Groups::join(pieces);
+            let (blocks, over, pairs) = (all.blocks, all.oversized_blocks, all.pairs_in_blocks);
             let scan = blocks_by_scan(&sorted);
             let multi: Vec<&(u32, usize)> = scan.iter().filter(|b| b.1 >= 2).collect();
             prop_assert_eq!(blocks, multi.len() as u64);
@@ -795,19 +800,17 @@ mod piece_tests {
                 kept.iter().map(|b| (b.1 * (b.1 - 1) / 2) as u64).sum::<u64>()
             );
             let mut expect_members = Vec::new();
-            let mut expect_ends = Vec::new();
+            let mut expect_ends = vec![0u32];
             for b in &kept {
                 expect_members.extend(b.0..b.0 + b.1 as u32);
                 expect_ends.push(expect_members.len() as u32);
             }
             prop_assert_eq!(members, expect_members);
-            prop_assert_eq!(ends, expect_ends);
+            prop_assert_eq!(group_bounds, expect_ends);
             let mut want: Vec<(u64, u32)> = multi.iter().map(|b| (b.1 as u64, b.0)).collect();
             want.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             want.truncate(LARGEST);
-            largest.sort_unstable_by(largest_first);
-            largest.truncate(LARGEST);
-            prop_assert_eq!(largest, want);
+            prop_assert_eq!(all.largest, want);
         }
     }
 }

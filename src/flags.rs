@@ -132,21 +132,8 @@ fn key(store: &RecordStore, r: RecordId) -> (u8, &str, u32) {
 pub fn compute_flags(store: &RecordStore, input: &FlagInput<'_>) -> Vec<Flag> {
     // The three passes are independent (the flags are sorted below).
     let ((mut flags, shared), multiple) = rayon::join(
-        || {
-            rayon::join(
-                || record_flags(store),
-                || {
-                    let mut v = Vec::new();
-                    shared_id(store, input, &mut v);
-                    v
-                },
-            )
-        },
-        || {
-            let mut v = Vec::new();
-            multiple_ids(store, input.clusters, &mut v);
-            v
-        },
+        || rayon::join(|| record_flags(store), || shared_id(store, input)),
+        || multiple_ids(store, input.clusters),
     );
     flags.extend(shared);
     flags.extend(multiple);
@@ -350,12 +337,14 @@ fn personal_ids_by<K: Ord + Copy + Send + Sync>(
 /// (cluster representative, source, record) of one ID-number group.
 type Entry = (u32, u8, RecordId);
 
-fn shared_id(store: &RecordStore, input: &FlagInput<'_>, flags: &mut Vec<Flag>) {
+fn shared_id(store: &RecordStore, input: &FlagInput<'_>) -> Vec<Flag> {
     let rep = &input.clusters.representative;
     let ids = personal_ids_by(store, |_| Some(()));
+    let mut flags = Vec::new();
     for group in ids.chunk_by(|x, y| x.1 == y.1) {
-        shared_id_group(store, input, rep, group, flags);
+        shared_id_group(store, input, rep, group, &mut flags);
     }
+    flags
 }
 
 /// The `shared_id` flags of one group of records holding the same number.
@@ -418,7 +407,8 @@ fn shared_id_group(
     }
 }
 
-fn multiple_ids(store: &RecordStore, clusters: &Clusters, flags: &mut Vec<Flag>) {
+fn multiple_ids(store: &RecordStore, clusters: &Clusters) -> Vec<Flag> {
+    let mut flags = Vec::new();
     let ids = personal_ids_by(store, |r| {
         (clusters.size[r.index()] > 1).then_some(clusters.representative[r.index()])
     });
@@ -457,6 +447,7 @@ fn multiple_ids(store: &RecordStore, clusters: &Clusters, flags: &mut Vec<Flag>)
             });
         }
     }
+    flags
 }
 
 /// Flag counts of one province.
