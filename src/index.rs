@@ -24,10 +24,10 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::normalize::text::Encoding;
 use crate::pipeline::ScoredPair;
-use crate::store::{Cid, Dob, ExtraColumn, NameEntry, NameTable, RawRow, RecordStore};
+use crate::store::{Cid, Dob, ExtraColumn, NameEntry, NameTable, RawRow, RecordId, RecordStore};
 
 /// The on-disk format version; `update` refuses any other.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// `update` rewrites the postings as one new base (compaction) when the
 /// records added since the base plus the base records gone since exceed this
 /// fraction of the base; below it, the base files are hard-linked and only a
@@ -373,11 +373,6 @@ fn with_string_table<R>(dir: &Path, name: &str, f: impl FnOnce(&str, &[u64]) -> 
     Ok(f(text, &ends))
 }
 
-/// Strings stored end to end: `bytes` and the end offset of each.
-fn read_string_parts(dir: &Path, name: &str) -> Result<(String, Vec<u64>)> {
-    with_string_table(dir, name, |text, ends| (text.to_owned(), ends.to_vec()))
-}
-
 fn read_strings(dir: &Path, name: &str) -> Result<Vec<Box<str>>> {
     with_string_table(dir, name, |text, ends| {
         let mut start = 0usize;
@@ -667,6 +662,9 @@ pub struct LayeredPostings {
 pub enum PostingsWrite<'a> {
     /// `IndexContents::postings` as a new base; the base map is the identity.
     Full,
+    /// As `Full`, but the base postings files are already written in `dir`
+    /// (`dedupe` writes them while blocking) and are linked from there.
+    Prewritten { dir: &'a Path },
     /// The previous index's base files (hard-linked, or copied across file
     /// systems), this run's base map and delta; `IndexContents::postings` is
     /// not used.
@@ -686,6 +684,43 @@ fn link_or_copy(from: &Path, to: &Path, name: &str) -> Result<()> {
         std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
     }
     Ok(())
+}
+
+/// The per-record files of a base (in base numbering; `delta.`-prefixed
+/// files hold the delta records), besides `extra{i}.codes.u32`.
+const RECORD_FILES: [&str; 12] = [
+    "record_id.bytes",
+    "record_id.ends.u64",
+    "record_id.slots.u32",
+    "row_fp.u64",
+    "name.u32",
+    "dob.u64",
+    "sex.u8",
+    "cid_value.u64",
+    "cid_meta.u32",
+    "province.u16",
+    "unit.u8",
+    "address.u32",
+];
+
+/// The delta records of a run of `n` records: those no entry of `base_map`
+/// maps to, ascending.
+pub fn delta_records(base_map: &[u32], n: usize) -> Vec<u32> {
+    let mut live = vec![false; n];
+    for &i in base_map {
+        if i != crate::intern::NONE {
+            live[i as usize] = true;
+        }
+    }
+    (0..n as u32).filter(|&i| !live[i as usize]).collect()
+}
+
+/// `all`, or its elements at `rows`.
+fn pick<'a, T: Copy>(all: &'a [T], rows: Option<&[u32]>) -> std::borrow::Cow<'a, [T]> {
+    match rows {
+        None => std::borrow::Cow::Borrowed(all),
+        Some(rows) => rows.iter().map(|&i| all[i as usize]).collect(),
+    }
 }
 
 /// The pairs kept by a run (match weight at or above the output floor),
@@ -809,46 +844,100 @@ pub fn write_index_with(
             slot.get_or_insert(e);
         }
     };
+    // The per-record columns: a new base of every record (`Full`) with empty
+    // delta files, or (`Layered`) the previous base's files linked and this
+    // run's delta records, those no base entry maps to.
+    let (pre, rows): (&str, Option<Vec<u32>>) = match &postings {
+        PostingsWrite::Full | PostingsWrite::Prewritten { .. } => ("", None),
+        PostingsWrite::Layered { base_map, .. } => {
+            ("delta.", Some(delta_records(base_map, s.len())))
+        }
+    };
+    let rows = rows.as_deref();
+    let p = |name: &str| format!("{pre}{name}");
     rayon::scope(|sc| {
-        // The store's record ids already are a string table.
-        sc.spawn(|_| {
-            keep(
-                write_bytes(dir, "record_id.bytes", s.id_bytes.as_bytes())
-                    .and_then(|()| write_array(dir, "record_id.ends.u64", &s.id_ends)),
-            )
-        });
-        sc.spawn(|_| {
-            keep(write_array(
-                dir,
-                "record_id.slots.u32",
-                &c.slots.record_id.0,
-            ))
-        });
-        sc.spawn(|_| keep(write_array(dir, "row_fp.u64", c.row_fp)));
-        sc.spawn(|_| keep(write_array(dir, "name.u32", &s.name)));
+        match (&postings, rows) {
+            (PostingsWrite::Layered { previous_index, .. }, Some(rows)) => {
+                let (previous_index, keep) = (*previous_index, &keep);
+                sc.spawn(move |_| {
+                    let mut r = Ok(());
+                    for name in RECORD_FILES {
+                        r = r.and_then(|()| link_or_copy(previous_index, dir, name));
+                    }
+                    for i in 0..s.extras.len() {
+                        let name = format!("extra{i}.codes.u32");
+                        r = r.and_then(|()| link_or_copy(previous_index, dir, &name));
+                    }
+                    keep(r)
+                });
+                sc.spawn(move |_| {
+                    keep(write_strings(
+                        dir,
+                        "delta.record_id",
+                        rows.iter().map(|&i| s.record_id(RecordId(i))),
+                    ))
+                });
+                sc.spawn(move |_| {
+                    let slots = Slots::build(rows.len(), |q| s.record_id(RecordId(rows[q as usize])));
+                    keep(write_array(dir, "delta.record_id.slots.u32", &slots.0))
+                });
+            }
+            _ => {
+                // The store's record ids already are a string table.
+                sc.spawn(|_| {
+                    keep(
+                        write_bytes(dir, "record_id.bytes", s.id_bytes.as_bytes())
+                            .and_then(|()| write_array(dir, "record_id.ends.u64", &s.id_ends)),
+                    )
+                });
+                sc.spawn(|_| {
+                    keep(write_array(
+                        dir,
+                        "record_id.slots.u32",
+                        &c.slots.record_id.0,
+                    ))
+                });
+                sc.spawn(|_| {
+                    let mut r = write_strings(dir, "delta.record_id", std::iter::empty())
+                        .and_then(|()| {
+                            write_array(dir, "delta.record_id.slots.u32", &Slots::build(0, |_| "").0)
+                        });
+                    for name in &RECORD_FILES[3..] {
+                        r = r.and_then(|()| write_array::<u8>(dir, &format!("delta.{name}"), &[]));
+                    }
+                    for i in 0..s.extras.len() {
+                        let name = format!("delta.extra{i}.codes.u32");
+                        r = r.and_then(|()| write_array::<u8>(dir, &name, &[]));
+                    }
+                    keep(r)
+                });
+            }
+        }
+        sc.spawn(|_| keep(write_array(dir, &p("row_fp.u64"), &pick(c.row_fp, rows))));
+        sc.spawn(|_| keep(write_array(dir, &p("name.u32"), &pick(&s.name, rows))));
         sc.spawn(|_| {
             keep(write_iter(
                 dir,
-                "dob.u64",
-                s.dob.iter().map(|&d| pack_dob(d)),
+                &p("dob.u64"),
+                pick(&s.dob, rows).iter().map(|&d| pack_dob(d)),
             ))
         });
-        sc.spawn(|_| keep(write_array(dir, "sex.u8", &s.sex)));
+        sc.spawn(|_| keep(write_array(dir, &p("sex.u8"), &pick(&s.sex, rows))));
         sc.spawn(|_| {
-            let cid_meta = s
-                .cid
+            let cid = pick(&s.cid, rows);
+            let cid_meta = cid
                 .iter()
                 .map(|c| u32::from(c.kind) | u32::from(c.sex) << 8 | u32::from(c.birth_year) << 16);
             keep(
-                write_iter(dir, "cid_value.u64", s.cid.iter().map(|c| c.value))
-                    .and_then(|()| write_iter(dir, "cid_meta.u32", cid_meta)),
+                write_iter(dir, &p("cid_value.u64"), cid.iter().map(|c| c.value))
+                    .and_then(|()| write_iter(dir, &p("cid_meta.u32"), cid_meta)),
             )
         });
         sc.spawn(|_| {
             keep(
-                write_array(dir, "province.u16", &s.province)
-                    .and_then(|()| write_array(dir, "unit.u8", &s.unit))
-                    .and_then(|()| write_array(dir, "address.u32", &s.address)),
+                write_array(dir, &p("province.u16"), &pick(&s.province, rows))
+                    .and_then(|()| write_array(dir, &p("unit.u8"), &pick(&s.unit, rows)))
+                    .and_then(|()| write_array(dir, &p("address.u32"), &pick(&s.address, rows))),
             )
         });
         sc.spawn(|_| {
@@ -909,12 +998,12 @@ pub fn write_index_with(
             )
         });
         for (i, e) in s.extras.iter().enumerate() {
-            let keep = &keep;
+            let (keep, p) = (&keep, &p);
             sc.spawn(move |_| {
                 let has: Vec<u8> = e.numbers.iter().map(|n| u8::from(n.is_some())).collect();
                 let num: Vec<f64> = e.numbers.iter().map(|n| n.unwrap_or(0.0)).collect();
                 keep(
-                    write_array(dir, &format!("extra{i}.codes.u32"), &e.codes)
+                    write_array(dir, &p(&format!("extra{i}.codes.u32")), &pick(&e.codes, rows))
                         .and_then(|()| {
                             write_strings(
                                 dir,
@@ -936,7 +1025,18 @@ pub fn write_index_with(
         }
         let n_rules = c.config.blocking.rules.len();
         match &postings {
-            PostingsWrite::Full => {
+            PostingsWrite::Full | PostingsWrite::Prewritten { .. } => {
+                if let PostingsWrite::Prewritten { dir: from } = postings {
+                    sc.spawn(move |_| {
+                        let mut r = Ok(());
+                        for k in 0..n_rules {
+                            for name in [format!("rule{k}.keys.u64"), format!("rule{k}.records.u32")] {
+                                r = r.and_then(|()| link_or_copy(from, dir, &name));
+                            }
+                        }
+                        keep(r)
+                    });
+                }
                 sc.spawn(|_| keep(write_iter(dir, "base_map.u32", 0..s.len() as u32)));
                 for k in 0..n_rules {
                     let keep = &keep;
@@ -990,7 +1090,7 @@ pub fn write_index_with(
         }
         let full_postings: &[PostingsRef<'_>] = match postings {
             PostingsWrite::Full => c.postings,
-            PostingsWrite::Layered { .. } => &[],
+            PostingsWrite::Prewritten { .. } | PostingsWrite::Layered { .. } => &[],
         };
         for (k, p) in full_postings.iter().enumerate() {
             let keep = &keep;
@@ -1057,7 +1157,7 @@ pub fn write_index_with(
         name_entries: s.names.entries.len() as u64,
         extras: s.extras.len() as u64,
         base_records: match postings {
-            PostingsWrite::Full => s.len() as u64,
+            PostingsWrite::Full | PostingsWrite::Prewritten { .. } => s.len() as u64,
             PostingsWrite::Layered { base_map, .. } => base_map.len() as u64,
         },
     };
@@ -1073,17 +1173,51 @@ pub fn write_index_with(
 pub struct RunIndex {
     pub manifest: Manifest,
     pub store: RecordStore,
+    /// The dictionaries' hash tables; `record_id` is the base's (id → base
+    /// entry): look records up with [`RunIndex::find_record`].
     pub slots: StoreSlots,
     pub row_fp: Vec<u64>,
     pub postings: Vec<LayeredPostings>,
     /// Per base record (the numbering of the base postings): its record
     /// index in this run, or NONE (deleted or changed since the base).
     pub base_map: Vec<u32>,
+    /// The records not live in the base, ascending (their per-record values
+    /// are in the `delta.` files, in this order).
+    pub delta_records: Vec<u32>,
+    /// Record id → position in `delta_records`.
+    pub delta_id_slots: Slots,
     /// The index directory (the base files of the next run are linked from it).
     pub dir: PathBuf,
     pub pairs: PairArrays,
     pub cluster_of: Vec<u32>,
     pub cluster_names: StrTable,
+}
+
+impl RunIndex {
+    /// The record (this run's numbering) whose id is `id`, or NONE: a delta
+    /// record with that id, else the live base entry with it. A base entry
+    /// that is no longer live (its record deleted, or changed and so in the
+    /// delta) matches nothing: it is compared as the empty string, and record
+    /// ids are never empty.
+    pub fn find_record(&self, id: &str) -> u32 {
+        use crate::intern::NONE;
+        let st = &self.store;
+        let delta = &self.delta_records;
+        if let Some(q) = self
+            .delta_id_slots
+            .find(id, |q| st.record_id(RecordId(delta[q as usize])))
+        {
+            return delta[q as usize];
+        }
+        let map = &self.base_map;
+        self.slots
+            .record_id
+            .find(id, |p| match map[p as usize] {
+                NONE => "",
+                i => st.record_id(RecordId(i)),
+            })
+            .map_or(NONE, |p| map[p as usize])
+    }
 }
 
 /// Reads the manifest and checks the version and the config.
@@ -1150,20 +1284,142 @@ struct RecordCols {
     cluster_of: Vec<u32>,
 }
 
-fn read_records(dir: &Path, n: usize) -> Result<RecordCols> {
-    let (id_bytes, id_ends) = read_string_parts(dir, "record_id")?;
-    if id_ends.len() != n {
-        return Err(corrupt(
-            &dir.join("record_id.ends.u64"),
-            "wrong number of records",
-        ));
+/// Where each record's per-record values are: its entry in the base files,
+/// or `DELTA |` its position in the delta files.
+struct Layout {
+    src: Vec<u32>,
+    n_base: usize,
+    n_delta: usize,
+}
+
+const DELTA: u32 = 1 << 31;
+
+impl Layout {
+    /// From the base map (checked: in range, no record mapped twice).
+    fn new(dir: &Path, base_map: &[u32], n: usize) -> Result<Layout> {
+        let bad = || corrupt(&dir.join("base_map.u32"), "a record is out of range or mapped twice");
+        if n > DELTA as usize || base_map.len() > DELTA as usize {
+            return Err(bad());
+        }
+        let mut src = vec![crate::intern::NONE; n];
+        for (p, &i) in base_map.iter().enumerate() {
+            if i != crate::intern::NONE {
+                let x = src.get_mut(i as usize).ok_or_else(bad)?;
+                if *x != crate::intern::NONE {
+                    return Err(bad());
+                }
+                *x = p as u32;
+            }
+        }
+        let mut q = 0;
+        for x in &mut src {
+            if *x == crate::intern::NONE {
+                *x = DELTA | q;
+                q += 1;
+            }
+        }
+        Ok(Layout {
+            src,
+            n_base: base_map.len(),
+            n_delta: q as usize,
+        })
     }
-    let dob = read_array_len::<u64>(dir, "dob.u64", n)?
+
+    /// The delta records, ascending.
+    fn delta_records(&self) -> Vec<u32> {
+        (0..self.src.len() as u32)
+            .filter(|&i| self.src[i as usize] & DELTA != 0)
+            .collect()
+    }
+
+    /// The per-record array `name` (base file and `delta.` file) in record order.
+    fn read<T: Le + Send>(&self, dir: &Path, name: &str) -> Result<Vec<T>> {
+        let base = map_file(dir, name)?;
+        let dname = format!("delta.{name}");
+        let delta = map_file(dir, &dname)?;
+        let (b, d) = (base.bytes(), delta.bytes());
+        if b.len() != self.n_base * T::SIZE {
+            return Err(corrupt(&dir.join(name), "wrong number of elements"));
+        }
+        if d.len() != self.n_delta * T::SIZE {
+            return Err(corrupt(&dir.join(dname), "wrong number of elements"));
+        }
+        Ok(self
+            .src
+            .par_iter()
+            .with_min_len(1 << 14)
+            .map(|&x| {
+                let (bytes, k) = if x & DELTA == 0 {
+                    (b, x as usize)
+                } else {
+                    (d, (x & !DELTA) as usize)
+                };
+                T::get(&bytes[k * T::SIZE..(k + 1) * T::SIZE])
+            })
+            .collect())
+    }
+
+    /// The record ids in record order, as one string table.
+    fn read_ids(&self, dir: &Path) -> Result<(String, Vec<u64>)> {
+        with_string_table(dir, "record_id", |bt, be| {
+            with_string_table(dir, "delta.record_id", |dt, de| {
+                if be.len() != self.n_base {
+                    return Err(corrupt(
+                        &dir.join("record_id.ends.u64"),
+                        "wrong number of records",
+                    ));
+                }
+                if de.len() != self.n_delta {
+                    return Err(corrupt(
+                        &dir.join("delta.record_id.ends.u64"),
+                        "wrong number of records",
+                    ));
+                }
+                let span = |e: &[u64], k: usize| -> (usize, usize) {
+                    (if k == 0 { 0 } else { e[k - 1] as usize }, e[k] as usize)
+                };
+                let parts: Vec<(String, Vec<u64>)> = self
+                    .src
+                    .par_chunks(1 << 18)
+                    .map(|chunk| {
+                        let mut text = String::new();
+                        let mut ends = Vec::with_capacity(chunk.len());
+                        for &x in chunk {
+                            let (t, e, k) = if x & DELTA == 0 {
+                                (bt, be, x as usize)
+                            } else {
+                                (dt, de, (x & !DELTA) as usize)
+                            };
+                            let (a, z) = span(e, k);
+                            text.push_str(&t[a..z]);
+                            ends.push(text.len() as u64);
+                        }
+                        (text, ends)
+                    })
+                    .collect();
+                let mut text = String::with_capacity(parts.iter().map(|p| p.0.len()).sum());
+                let mut ends = Vec::with_capacity(self.src.len());
+                for (t, e) in parts {
+                    let off = text.len() as u64;
+                    ends.extend(e.iter().map(|&x| x + off));
+                    text.push_str(&t);
+                }
+                Ok((text, ends))
+            })
+        })??
+    }
+}
+
+fn read_records(dir: &Path, layout: &Layout) -> Result<RecordCols> {
+    let n = layout.src.len();
+    let (id_bytes, id_ends) = layout.read_ids(dir)?;
+    let dob = layout
+        .read::<u64>(dir, "dob.u64")?
         .into_iter()
         .map(unpack_dob)
         .collect();
-    let cid_value = read_array_len::<u64>(dir, "cid_value.u64", n)?;
-    let cid_meta = read_array_len::<u32>(dir, "cid_meta.u32", n)?;
+    let cid_value = layout.read::<u64>(dir, "cid_value.u64")?;
+    let cid_meta = layout.read::<u32>(dir, "cid_meta.u32")?;
     let cid = cid_value
         .iter()
         .zip(&cid_meta)
@@ -1177,14 +1433,14 @@ fn read_records(dir: &Path, n: usize) -> Result<RecordCols> {
     Ok(RecordCols {
         id_bytes,
         id_ends,
-        name: read_array_len::<u32>(dir, "name.u32", n)?,
+        name: layout.read::<u32>(dir, "name.u32")?,
         dob,
-        sex: read_array_len::<u8>(dir, "sex.u8", n)?,
+        sex: layout.read::<u8>(dir, "sex.u8")?,
         cid,
-        province: read_array_len::<u16>(dir, "province.u16", n)?,
-        unit: read_array_len::<u8>(dir, "unit.u8", n)?,
-        address: read_array_len::<u32>(dir, "address.u32", n)?,
-        row_fp: read_array_len::<u64>(dir, "row_fp.u64", n)?,
+        province: layout.read::<u16>(dir, "province.u16")?,
+        unit: layout.read::<u8>(dir, "unit.u8")?,
+        address: layout.read::<u32>(dir, "address.u32")?,
+        row_fp: layout.read::<u64>(dir, "row_fp.u64")?,
         cluster_of: read_array_len::<u32>(dir, "cluster.u32", n)?,
     })
 }
@@ -1251,11 +1507,15 @@ fn read_addresses(dir: &Path) -> Result<AddressParts> {
     Ok((addresses, address_tokens, address_words))
 }
 
-fn read_extras(dir: &Path, config: &Config, n: usize) -> Result<(Vec<ExtraColumn>, Vec<Slots>)> {
+fn read_extras(
+    dir: &Path,
+    config: &Config,
+    layout: &Layout,
+) -> Result<(Vec<ExtraColumn>, Vec<Slots>)> {
     let mut extras = Vec::new();
     let mut extra_slots = Vec::new();
     for (i, e) in config.extra.iter().enumerate() {
-        let codes = read_array_len::<u32>(dir, &format!("extra{i}.codes.u32"), n)?;
+        let codes = layout.read::<u32>(dir, &format!("extra{i}.codes.u32"))?;
         let values = read_strings(dir, &format!("extra{i}.values"))?;
         let has = read_array::<u8>(dir, &format!("extra{i}.has_number.u8"))?;
         let num = read_array::<f64>(dir, &format!("extra{i}.numbers.f64"))?;
@@ -1303,59 +1563,41 @@ fn read_postings(
     rules: usize,
     n: usize,
     n_base: usize,
-) -> Result<(Vec<LayeredPostings>, Vec<u32>)> {
-    let (base_map, postings) = rayon::join(
-        || -> Result<Vec<u32>> {
-            let map = read_array_len::<u32>(dir, "base_map.u32", n_base)?;
-            if map
-                .par_iter()
-                .any(|&r| r != crate::intern::NONE && r as usize >= n)
-            {
-                return Err(corrupt(
-                    &dir.join("base_map.u32"),
-                    "a record is out of range",
-                ));
+) -> Result<Vec<LayeredPostings>> {
+    (0..rules)
+        .into_par_iter()
+        .map(|k| {
+            let keys = MappedArray::<u64>::open(dir, &format!("rule{k}.keys.u64"))?;
+            let name = format!("rule{k}.records.u32");
+            let records = MappedArray::<u32>::open(dir, &name)?;
+            if records.len() != keys.len() {
+                return Err(corrupt(&dir.join(&name), "wrong number of elements"));
             }
-            Ok(map)
-        },
-        || {
-            (0..rules)
+            let bad = (0..keys.len())
                 .into_par_iter()
-                .map(|k| {
-                    let keys = MappedArray::<u64>::open(dir, &format!("rule{k}.keys.u64"))?;
-                    let name = format!("rule{k}.records.u32");
-                    let records = MappedArray::<u32>::open(dir, &name)?;
-                    if records.len() != keys.len() {
-                        return Err(corrupt(&dir.join(&name), "wrong number of elements"));
-                    }
-                    let bad = (0..keys.len())
-                        .into_par_iter()
-                        .with_min_len(1 << 16)
-                        .any(|i| {
-                            records.get(i) as usize >= n_base
-                                || (i > 0 && keys.get(i - 1) > keys.get(i))
-                        });
-                    let dkeys = read_array::<u64>(dir, &format!("rule{k}.delta.keys.u64"))?;
-                    let dname = format!("rule{k}.delta.records.u32");
-                    let drecords = read_array_len::<u32>(dir, &dname, dkeys.len())?;
-                    if bad
-                        || drecords.iter().any(|&r| r as usize >= n)
-                        || dkeys.windows(2).any(|w| w[0] > w[1])
-                    {
-                        return Err(corrupt(&dir.join(&name), "postings out of order or range"));
-                    }
-                    Ok(LayeredPostings {
-                        base: BasePostings { keys, records },
-                        delta: Postings {
-                            keys: dkeys,
-                            records: drecords,
-                        },
-                    })
-                })
-                .collect::<Result<Vec<_>>>()
-        },
-    );
-    Ok((postings?, base_map?))
+                .with_min_len(1 << 16)
+                .any(|i| {
+                    records.get(i) as usize >= n_base
+                        || (i > 0 && keys.get(i - 1) > keys.get(i))
+                });
+            let dkeys = read_array::<u64>(dir, &format!("rule{k}.delta.keys.u64"))?;
+            let dname = format!("rule{k}.delta.records.u32");
+            let drecords = read_array_len::<u32>(dir, &dname, dkeys.len())?;
+            if bad
+                || drecords.iter().any(|&r| r as usize >= n)
+                || dkeys.windows(2).any(|w| w[0] > w[1])
+            {
+                return Err(corrupt(&dir.join(&name), "postings out of order or range"));
+            }
+            Ok(LayeredPostings {
+                base: BasePostings { keys, records },
+                delta: Postings {
+                    keys: dkeys,
+                    records: drecords,
+                },
+            })
+        })
+        .collect::<Result<Vec<_>>>()
 }
 
 fn read_pairs(dir: &Path, p: usize, n: usize, rules: usize) -> Result<PairArrays> {
@@ -1391,15 +1633,19 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         ));
     }
     let n_rules = manifest.rules.len();
+    let base_map = read_array_len::<u32>(dir, "base_map.u32", manifest.base_records as usize)?;
+    let layout = Layout::new(dir, &base_map, n)?;
+    let layout = &layout;
     let (mut records, mut names, mut addrs, mut extras) = (None, None, None, None);
     let (mut postings, mut pairs, mut cluster_names) = (None, None, None);
     let (mut id_slots, mut tok_slots, mut addr_slots, mut word_slots) = (None, None, None, None);
+    let mut delta_id_slots = None;
     let raw_slots = |name: &str| read_array::<u32>(dir, name).map(Slots);
     rayon::scope(|s| {
-        s.spawn(|_| records = Some(read_records(dir, n)));
+        s.spawn(|_| records = Some(read_records(dir, layout)));
         s.spawn(|_| names = Some(read_names(dir, manifest.name_entries as usize)));
         s.spawn(|_| addrs = Some(read_addresses(dir)));
-        s.spawn(|_| extras = Some(read_extras(dir, config, n)));
+        s.spawn(|_| extras = Some(read_extras(dir, config, layout)));
         s.spawn(|_| {
             postings = Some(read_postings(
                 dir,
@@ -1408,6 +1654,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
                 manifest.base_records as usize,
             ))
         });
+        s.spawn(|_| delta_id_slots = Some(raw_slots("delta.record_id.slots.u32")));
         s.spawn(|_| pairs = Some(read_pairs(dir, manifest.pairs as usize, n, n_rules)));
         s.spawn(|_| {
             cluster_names = Some(with_string_table(dir, "cluster_names", |t, e| StrTable {
@@ -1425,7 +1672,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
     let names = names.expect(ran)?;
     let (addresses, address_tokens, address_words) = addrs.expect(ran)?;
     let (extras, extra_slots) = extras.expect(ran)?;
-    let (postings, base_map) = postings.expect(ran)?;
+    let postings = postings.expect(ran)?;
     let pairs = pairs.expect(ran)?;
     let cluster_names = cluster_names.expect(ran)?;
     // Codes must point into their dictionaries: a damaged index is an error, not a panic.
@@ -1465,12 +1712,17 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         Ok(s)
     };
     let slots = StoreSlots {
-        record_id: fit(id_slots, "record_id.slots.u32", n)?,
+        record_id: fit(id_slots, "record_id.slots.u32", layout.n_base)?,
         tokens: fit(tok_slots, "name_tokens.slots.u32", names.tokens.len())?,
         addresses: fit(addr_slots, "addresses.slots.u32", addresses.len())?,
         address_words: fit(word_slots, "address_words.slots.u32", address_words.len())?,
         extras: extra_slots,
     };
+    let delta_id_slots = fit(
+        delta_id_slots,
+        "delta.record_id.slots.u32",
+        layout.n_delta,
+    )?;
     let RecordCols {
         id_bytes,
         id_ends,
@@ -1513,6 +1765,8 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         slots,
         row_fp,
         postings,
+        delta_records: layout.delta_records(),
+        delta_id_slots,
         base_map,
         dir: dir.to_path_buf(),
         pairs,
@@ -1697,5 +1951,35 @@ mod tests {
             flags: Dob::REPAIRED | Dob::FUTURE,
         };
         assert_eq!(unpack_dob(pack_dob(d)), d);
+    }
+
+    /// Layered per-record columns: record i's value comes from the base
+    /// entry mapped to it, else from the delta, in record order; a base map
+    /// that maps two entries to one record, or out of range, is refused.
+    #[test]
+    fn layered_columns_gather_base_then_delta() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        // Base entries 0..5 with values 100..105; 1 and 3 are gone; the run
+        // has 5 records: base 4, 0, 2 at records 0, 2, 3; records 1 and 4
+        // are the delta (values 7, 9), in that order.
+        write_array::<u32>(d, "x.u32", &[100, 101, 102, 103, 104]).expect("write");
+        write_array::<u32>(d, "delta.x.u32", &[7, 9]).expect("write");
+        write_strings(d, "record_id", ["b0", "b1", "b2", "b3", "b4"].into_iter()).expect("write");
+        write_strings(d, "delta.record_id", ["d1", "d4"].into_iter()).expect("write");
+        let none = crate::intern::NONE;
+        let layout = Layout::new(d, &[2, none, 3, none, 0], 5).expect("a valid map");
+        assert_eq!((layout.n_base, layout.n_delta), (5, 2));
+        assert_eq!(layout.delta_records(), vec![1, 4]);
+        let x: Vec<u32> = layout.read(d, "x.u32").expect("read");
+        assert_eq!(x, vec![104, 7, 100, 102, 9]);
+        let (text, ends) = layout.read_ids(d).expect("ids");
+        assert_eq!(text, "b4d1b0b2d4");
+        assert_eq!(ends, vec![2, 4, 6, 8, 10]);
+        // The delta file must hold exactly the unmapped records.
+        write_array::<u32>(d, "delta.x.u32", &[7]).expect("write");
+        assert!(layout.read::<u32>(d, "x.u32").is_err());
+        assert!(Layout::new(d, &[2, 2, none, none, none], 5).is_err());
+        assert!(Layout::new(d, &[5, none, none, none, none], 5).is_err());
     }
 }

@@ -1171,7 +1171,6 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
                 &store,
                 slots,
                 postings_dir.path(),
-                rules.len(),
                 &row_fp,
                 &pairs,
                 &clusters,
@@ -1498,13 +1497,12 @@ fn write_dedupe_index(
     store: &RecordStore,
     slots: crate::index::StoreSlots,
     postings_dir: &Path,
-    n_rules: usize,
     row_fp: &[u64],
     pairs: &[ScoredPair],
     clusters: &crate::cluster::Clusters,
     model_hash: u64,
 ) -> Result<crate::index::PendingIndex> {
-    use crate::index::{write_index_with, IndexContents, Postings, PostingsWrite, StrTable};
+    use crate::index::{write_index_with, IndexContents, PostingsWrite, StrTable};
     let mut number = vec![u32::MAX; store.len()];
     let mut names = StrTable::default();
     let cluster_of: Vec<u32> = clusters
@@ -1520,16 +1518,7 @@ fn write_dedupe_index(
         })
         .collect();
     // The postings were written while blocking (`write_postings`): the
-    // index links them as the base of a layered index whose base map is the
-    // identity and whose deltas are empty — the files, byte for byte, of a
-    // full write.
-    let identity: Vec<u32> = (0..store.len() as u32).collect();
-    let no_delta: Vec<Postings> = (0..n_rules)
-        .map(|_| Postings {
-            keys: Vec::new(),
-            records: Vec::new(),
-        })
-        .collect();
+    // index links them — the files, byte for byte, of a full write.
     write_index_with(
         &opts.out,
         &IndexContents {
@@ -1543,11 +1532,7 @@ fn write_dedupe_index(
             cluster_of: &cluster_of,
             cluster_names: &names,
         },
-        PostingsWrite::Layered {
-            previous_index: postings_dir,
-            base_map: &identity,
-            delta: &no_delta,
-        },
+        PostingsWrite::Prewritten { dir: postings_dir },
     )
 }
 

@@ -41,7 +41,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::index::{
     read_index, read_manifest, record_id_slots, write_index_with, BasePostings, IndexContents,
-    Postings, PostingsRef, PostingsWrite, RowHasher, RunIndex, StrTable, COMPACT_FRACTION,
+    Postings, PostingsRef, PostingsWrite, RowHasher, RunIndex, Slots, StrTable, COMPACT_FRACTION,
 };
 use crate::intern::NONE;
 use crate::load::StringColumn;
@@ -226,10 +226,7 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
             let prev = if cursor < n_old && old.record_id(RecordId(cursor as u32)) == record_id {
                 cursor as u32
             } else {
-                idx.slots
-                    .record_id
-                    .find(record_id, |c| old.record_id(RecordId(c)))
-                    .unwrap_or(NONE)
+                idx.find_record(record_id)
             };
             if prev != NONE {
                 cursor = prev as usize + 1;
@@ -998,6 +995,8 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     let link_w = weight_of(config.model.threshold);
     let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
     prepare_dir(&opts.out)?;
+    let next_base = next_base_map(&idx, &old_to_new, store.len());
+    let compact = next_base.1;
     // The clustering is one sequential union-find; `pairs.parquet`, the merged
     // postings and the record-id table do not depend on it, so they are built
     // on the other thread meanwhile (their time is the "beside cluster"
@@ -1051,10 +1050,12 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                                 Mode::Dedupe,
                             )
                         },
-                        || new_postings(&idx, &old_to_new, &fresh_keys_per_rule, store.len()),
+                        || new_postings(&idx, &old_to_new, &fresh_keys_per_rule, next_base),
                     )
                 },
-                || record_id_slots(&store),
+                // A compacted index has a new base, whose id table is every record's;
+                // a layered one links the previous base's and writes the delta's.
+                || compact.then(|| record_id_slots(&store)),
             );
             (
                 pairs_file,
@@ -1080,7 +1081,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
 
     let st = progress.stage("write", None);
     let mut slots = std::mem::take(&mut idx.slots);
-    slots.record_id = id_slots;
+    slots.record_id = id_slots.unwrap_or(Slots(Vec::new()));
     let n_clusters = ids.names.len() as u64;
     let index = timed(&mut stages, "write index", || {
         let refs: Vec<PostingsRef<'_>> = match &new_postings {
@@ -1198,12 +1199,11 @@ enum NewPostings {
 /// rule, sorted) added to the delta; compacted into a new base when the
 /// records added since the base and the base records gone since outnumber
 /// [`COMPACT_FRACTION`] of the base.
-fn new_postings(
-    idx: &RunIndex,
-    old_to_new: &[u32],
-    fresh: &[Vec<(u64, u32)>],
-    n: usize,
-) -> NewPostings {
+/// The base map of the new run when it keeps the previous base (the
+/// previous one composed with old → new record indices), and whether the
+/// index is compacted instead: when the records added since the base plus
+/// the base records gone since exceed [`COMPACT_FRACTION`] of the base.
+fn next_base_map(idx: &RunIndex, old_to_new: &[u32], n: usize) -> (Vec<u32>, bool) {
     let base_map: Vec<u32> = idx
         .base_map
         .par_iter()
@@ -1215,6 +1215,19 @@ fn new_postings(
             }
         })
         .collect();
+    let n_base = base_map.len();
+    let live = base_map.par_iter().filter(|&&r| r != NONE).count();
+    let outgrown = (n - live) + (n_base - live);
+    let compact = n_base == 0 || outgrown as f64 > COMPACT_FRACTION * n_base as f64;
+    (base_map, compact)
+}
+
+fn new_postings(
+    idx: &RunIndex,
+    old_to_new: &[u32],
+    fresh: &[Vec<(u64, u32)>],
+    (base_map, compact): (Vec<u32>, bool),
+) -> NewPostings {
     let delta: Vec<Vec<(u64, u32)>> = idx
         .postings
         .par_iter()
@@ -1235,10 +1248,7 @@ fn new_postings(
             v
         })
         .collect();
-    let n_base = base_map.len();
-    let live = base_map.par_iter().filter(|&&r| r != NONE).count();
-    let outgrown = (n - live) + (n_base - live);
-    if n_base == 0 || outgrown as f64 > COMPACT_FRACTION * n_base as f64 {
+    if compact {
         NewPostings::Compacted(
             idx.postings
                 .par_iter()

@@ -287,7 +287,7 @@ fn layered_index_over_nights_compaction_and_deleted_previous_run() {
     let snap0 = generate_20k(d, "13");
     let (snap1, snap2) = (d.join("s1.parquet"), d.join("s2.parquet"));
     let (added1, changed1, deleted1) = make_snapshot_tagged(&snap0, &snap1, false, "ADD");
-    make_snapshot_tagged(&snap1, &snap2, false, "NEXT");
+    let (added2, changed2, deleted2) = make_snapshot_tagged(&snap1, &snap2, false, "NEXT");
     let run0 = d.join("run0");
     ok(&["dedupe", s(&snap0), "--out", s(&run0)]);
     let model = d.join("model.json");
@@ -324,10 +324,25 @@ fn layered_index_over_nights_compaction_and_deleted_previous_run() {
                 .expect("index file")
                 .ino()
         };
-        for f in ["rule0.keys.u64", "rule0.records.u32"] {
+        for f in [
+            "rule0.keys.u64",
+            "rule0.records.u32",
+            "record_id.bytes",
+            "record_id.slots.u32",
+            "row_fp.u64",
+            "name.u32",
+            "dob.u64",
+            "address.u32",
+        ] {
             assert_eq!(ino(&run0, f), ino(&run1, f), "{f} is not a hard link");
         }
         assert_ne!(ino(&run0, "base_map.u32"), ino(&run1, "base_map.u32"));
+        // The delta holds the records no base entry maps to: the added and
+        // the changed ones (8 bytes of row fingerprint each).
+        let delta_fp = std::fs::metadata(run1.join("index/delta.row_fp.u64"))
+            .expect("delta file")
+            .len();
+        assert_eq!(delta_fp, 8 * (added1 + changed1));
     }
     // One thread writes the same files as two.
     let run1_t1 = d.join("run1-t1");
@@ -352,6 +367,11 @@ fn layered_index_over_nights_compaction_and_deleted_previous_run() {
     let run2 = d.join("run2");
     update(&run1, &snap2, &run2, "2");
     assert_eq!(summary(&run2)["index_compacted"], true);
+    // Records of run1's delta (added or changed on night 1) are found by id
+    // like those of its base: the counts are the snapshot's.
+    assert_eq!(summary(&run2)["added"], added2);
+    assert_eq!(summary(&run2)["changed"], changed2);
+    assert_eq!(summary(&run2)["deleted"], deleted2);
     let full2 = d.join("full2");
     ok(&[
         "dedupe",
@@ -573,8 +593,8 @@ fn other_index_version_is_refused() {
     let prev = foreign_run(dir.path());
     let manifest = prev.join("index/manifest.json");
     let text = std::fs::read_to_string(&manifest).expect("manifest");
-    // Version 2 (flat postings, before the layered base + delta) is refused.
-    let edited = text.replace("\"version\": 3,", "\"version\": 2,");
+    // Version 3 (per-record columns not layered) is refused.
+    let edited = text.replace("\"version\": 4,", "\"version\": 3,");
     assert_ne!(text, edited);
     std::fs::write(&manifest, edited).expect("write");
     let out = dir.path().join("new");
@@ -589,8 +609,8 @@ fn other_index_version_is_refused() {
         ],
         2,
         &[
-            "format version 2",
-            "reads version 3",
+            "format version 3",
+            "reads version 4",
             "full `dinhdanh dedupe`",
         ],
         &out,
