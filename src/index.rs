@@ -764,7 +764,49 @@ pub struct IndexContents<'a> {
     pub pairs: &'a [ScoredPair],
     /// Cluster number of each record, and the id of each cluster number.
     pub cluster_of: &'a [u32],
-    pub cluster_names: &'a StrTable,
+    pub cluster_names: ClusterNames<'a>,
+}
+
+/// The id of each cluster number.
+pub enum ClusterNames<'a> {
+    Table(&'a StrTable),
+    /// `of[c]`: the number of a cluster of `previous` whose id cluster `c`
+    /// keeps, or `CREATED |` an index into `created` (update: nearly every id
+    /// is carried, so no table of them is built).
+    Carried {
+        previous: &'a StrTable,
+        of: &'a [u32],
+        created: &'a [String],
+    },
+}
+
+/// See [`ClusterNames::Carried`].
+pub const CREATED: u32 = 1 << 31;
+
+impl ClusterNames<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            ClusterNames::Table(t) => t.len(),
+            ClusterNames::Carried { of, .. } => of.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The id of cluster `c` (`c < len`).
+    pub fn get(&self, c: usize) -> &str {
+        match self {
+            ClusterNames::Table(t) => t.get(c),
+            ClusterNames::Carried {
+                previous,
+                of,
+                created,
+            } => match of[c] {
+                x if x & CREATED != 0 => &created[(x & !CREATED) as usize],
+                x => previous.get(x as usize),
+            },
+        }
+    }
 }
 
 /// An index written under a temporary directory name, renamed by [`PendingIndex::commit`].
@@ -878,7 +920,8 @@ pub fn write_index_with(
                     ))
                 });
                 sc.spawn(move |_| {
-                    let slots = Slots::build(rows.len(), |q| s.record_id(RecordId(rows[q as usize])));
+                    let slots =
+                        Slots::build(rows.len(), |q| s.record_id(RecordId(rows[q as usize])));
                     keep(write_array(dir, "delta.record_id.slots.u32", &slots.0))
                 });
             }
@@ -898,9 +941,13 @@ pub fn write_index_with(
                     ))
                 });
                 sc.spawn(|_| {
-                    let mut r = write_strings(dir, "delta.record_id", std::iter::empty())
-                        .and_then(|()| {
-                            write_array(dir, "delta.record_id.slots.u32", &Slots::build(0, |_| "").0)
+                    let mut r =
+                        write_strings(dir, "delta.record_id", std::iter::empty()).and_then(|()| {
+                            write_array(
+                                dir,
+                                "delta.record_id.slots.u32",
+                                &Slots::build(0, |_| "").0,
+                            )
                         });
                     for name in &RECORD_FILES[3..] {
                         r = r.and_then(|()| write_array::<u8>(dir, &format!("delta.{name}"), &[]));
@@ -1003,23 +1050,27 @@ pub fn write_index_with(
                 let has: Vec<u8> = e.numbers.iter().map(|n| u8::from(n.is_some())).collect();
                 let num: Vec<f64> = e.numbers.iter().map(|n| n.unwrap_or(0.0)).collect();
                 keep(
-                    write_array(dir, &p(&format!("extra{i}.codes.u32")), &pick(&e.codes, rows))
-                        .and_then(|()| {
-                            write_strings(
-                                dir,
-                                &format!("extra{i}.values"),
-                                e.values.iter().map(|t| &**t),
-                            )
-                        })
-                        .and_then(|()| {
-                            write_array(
-                                dir,
-                                &format!("extra{i}.values.slots.u32"),
-                                &c.slots.extras[i].0,
-                            )
-                        })
-                        .and_then(|()| write_array(dir, &format!("extra{i}.has_number.u8"), &has))
-                        .and_then(|()| write_array(dir, &format!("extra{i}.numbers.f64"), &num)),
+                    write_array(
+                        dir,
+                        &p(&format!("extra{i}.codes.u32")),
+                        &pick(&e.codes, rows),
+                    )
+                    .and_then(|()| {
+                        write_strings(
+                            dir,
+                            &format!("extra{i}.values"),
+                            e.values.iter().map(|t| &**t),
+                        )
+                    })
+                    .and_then(|()| {
+                        write_array(
+                            dir,
+                            &format!("extra{i}.values.slots.u32"),
+                            &c.slots.extras[i].0,
+                        )
+                    })
+                    .and_then(|()| write_array(dir, &format!("extra{i}.has_number.u8"), &has))
+                    .and_then(|()| write_array(dir, &format!("extra{i}.numbers.f64"), &num)),
                 )
             });
         }
@@ -1030,7 +1081,9 @@ pub fn write_index_with(
                     sc.spawn(move |_| {
                         let mut r = Ok(());
                         for k in 0..n_rules {
-                            for name in [format!("rule{k}.keys.u64"), format!("rule{k}.records.u32")] {
+                            for name in
+                                [format!("rule{k}.keys.u64"), format!("rule{k}.records.u32")]
+                            {
                                 r = r.and_then(|()| link_or_copy(from, dir, &name));
                             }
                         }
@@ -1127,14 +1180,17 @@ pub fn write_index_with(
             )
         });
         sc.spawn(|_| {
+            let names = &c.cluster_names;
             keep(
-                write_array(dir, "cluster.u32", c.cluster_of)
-                    .and_then(|()| {
-                        write_bytes(dir, "cluster_names.bytes", c.cluster_names.text.as_bytes())
-                    })
-                    .and_then(|()| {
-                        write_array(dir, "cluster_names.ends.u64", &c.cluster_names.ends)
-                    }),
+                write_array(dir, "cluster.u32", c.cluster_of).and_then(|()| match names {
+                    ClusterNames::Table(t) => {
+                        write_bytes(dir, "cluster_names.bytes", t.text.as_bytes())
+                            .and_then(|()| write_array(dir, "cluster_names.ends.u64", &t.ends))
+                    }
+                    ClusterNames::Carried { .. } => {
+                        write_strings(dir, "cluster_names", (0..names.len()).map(|i| names.get(i)))
+                    }
+                }),
             )
         });
     });
@@ -1297,7 +1353,12 @@ const DELTA: u32 = 1 << 31;
 impl Layout {
     /// From the base map (checked: in range, no record mapped twice).
     fn new(dir: &Path, base_map: &[u32], n: usize) -> Result<Layout> {
-        let bad = || corrupt(&dir.join("base_map.u32"), "a record is out of range or mapped twice");
+        let bad = || {
+            corrupt(
+                &dir.join("base_map.u32"),
+                "a record is out of range or mapped twice",
+            )
+        };
         if n > DELTA as usize || base_map.len() > DELTA as usize {
             return Err(bad());
         }
@@ -1577,8 +1638,7 @@ fn read_postings(
                 .into_par_iter()
                 .with_min_len(1 << 16)
                 .any(|i| {
-                    records.get(i) as usize >= n_base
-                        || (i > 0 && keys.get(i - 1) > keys.get(i))
+                    records.get(i) as usize >= n_base || (i > 0 && keys.get(i - 1) > keys.get(i))
                 });
             let dkeys = read_array::<u64>(dir, &format!("rule{k}.delta.keys.u64"))?;
             let dname = format!("rule{k}.delta.records.u32");
@@ -1718,11 +1778,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         address_words: fit(word_slots, "address_words.slots.u32", address_words.len())?,
         extras: extra_slots,
     };
-    let delta_id_slots = fit(
-        delta_id_slots,
-        "delta.record_id.slots.u32",
-        layout.n_delta,
-    )?;
+    let delta_id_slots = fit(delta_id_slots, "delta.record_id.slots.u32", layout.n_delta)?;
     let RecordCols {
         id_bytes,
         id_ends,

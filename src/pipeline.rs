@@ -1502,7 +1502,7 @@ fn write_dedupe_index(
     clusters: &crate::cluster::Clusters,
     model_hash: u64,
 ) -> Result<crate::index::PendingIndex> {
-    use crate::index::{write_index_with, IndexContents, PostingsWrite, StrTable};
+    use crate::index::{write_index_with, ClusterNames, IndexContents, PostingsWrite, StrTable};
     let mut number = vec![u32::MAX; store.len()];
     let mut names = StrTable::default();
     let cluster_of: Vec<u32> = clusters
@@ -1530,7 +1530,7 @@ fn write_dedupe_index(
             postings: &[],
             pairs,
             cluster_of: &cluster_of,
-            cluster_names: &names,
+            cluster_names: ClusterNames::Table(&names),
         },
         PostingsWrite::Prewritten { dir: postings_dir },
     )

@@ -40,8 +40,9 @@ use crate::compare::comparisons;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::index::{
-    read_index, read_manifest, record_id_slots, write_index_with, BasePostings, IndexContents,
-    Postings, PostingsRef, PostingsWrite, RowHasher, RunIndex, Slots, StrTable, COMPACT_FRACTION,
+    read_index, read_manifest, record_id_slots, write_index_with, BasePostings, ClusterNames,
+    IndexContents, Postings, PostingsRef, PostingsWrite, RowHasher, RunIndex, Slots,
+    COMPACT_FRACTION,
 };
 use crate::intern::NONE;
 use crate::load::StringColumn;
@@ -123,6 +124,9 @@ pub struct UpdateSummary {
 }
 
 const FRESH: u32 = 1 << 31;
+// `ClusterIds::names` marks new ids with FRESH and hands them to the index as
+// `ClusterNames::Carried`, which reads them with CREATED.
+const _: () = assert!(FRESH == crate::index::CREATED);
 
 /// The new snapshot, read and compared with the previous run.
 struct Snapshot {
@@ -198,20 +202,23 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
     let mut batches = source.batches(&wanted, 64 * 1024)?;
     let mut next = batches.next();
     let mut row_no: u64 = 0;
-    let n_old = old.len();
-    let mut cursor = 0usize;
     while let Some(batch) = next {
         let batch = batch?;
         let columns: Vec<_> = (0..wanted.len())
             .map(|i| source.string_column(&batch, i))
             .collect::<Result<_>>()?;
-        let (fps, following) = rayon::join(
-            || batch_fingerprints(&columns, &pos, n_roles, batch.num_rows()),
+        let ((fps, prevs), following) = rayon::join(
+            || {
+                rayon::join(
+                    || batch_fingerprints(&columns, &pos, n_roles, batch.num_rows()),
+                    || previous_records_of(idx, &columns[0], batch.num_rows()),
+                )
+            },
             || batches.next(),
         );
         next = following;
         let mut extras = Vec::with_capacity(n_extra);
-        for (i, &fp) in fps.iter().enumerate() {
+        for (i, (&fp, &prev)) in fps.iter().zip(&prevs).enumerate() {
             row_no += 1;
             let Some(record_id) = columns[0].get(i).filter(|s| !s.trim().is_empty()) else {
                 return Err(Error::data_at(
@@ -221,16 +228,6 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
                     "record_id is null or empty; every record needs an id",
                 ));
             };
-            // A nightly snapshot mostly keeps the previous order: try the
-            // record after the last one matched before hashing the id.
-            let prev = if cursor < n_old && old.record_id(RecordId(cursor as u32)) == record_id {
-                cursor as u32
-            } else {
-                idx.find_record(record_id)
-            };
-            if prev != NONE {
-                cursor = prev as usize + 1;
-            }
             let at = s.plan.len() as u32;
             if at >= FRESH {
                 return Err(Error::data(path, "more than 2^31 records"));
@@ -266,6 +263,38 @@ fn read_snapshot(config: &Config, path: &Path, idx: &RunIndex, as_of: Date) -> R
     }
     s.fresh = builder.finish();
     Ok(s)
+}
+
+/// The previous run's record with each row's record id (NONE: none, or a
+/// null or blank id, which the caller refuses), looked up in parallel over
+/// blocks of rows. A nightly snapshot mostly keeps the previous order, so
+/// each row first tries the record after the previous row's before hashing
+/// its id.
+fn previous_records_of(idx: &RunIndex, ids: &StringColumn<'_>, rows: usize) -> Vec<u32> {
+    const BLOCK: usize = 2048;
+    let old = &idx.store;
+    let n_old = old.len();
+    let mut prevs = vec![NONE; rows];
+    prevs
+        .par_chunks_mut(BLOCK)
+        .enumerate()
+        .for_each(|(b, out)| {
+            let mut cursor = usize::MAX;
+            for (k, prev) in out.iter_mut().enumerate() {
+                let Some(id) = ids.get(b * BLOCK + k).filter(|s| !s.trim().is_empty()) else {
+                    continue;
+                };
+                *prev = if cursor < n_old && old.record_id(RecordId(cursor as u32)) == id {
+                    cursor as u32
+                } else {
+                    idx.find_record(id)
+                };
+                if *prev != NONE {
+                    cursor = *prev as usize + 1;
+                }
+            }
+        });
+    prevs
 }
 
 /// [`crate::index::row_fingerprint`] of every row of a batch (`columns` as `read_snapshot`
@@ -1027,7 +1056,14 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
             let multi = clusters.with_duplicates();
             let largest = clusters.largest();
             let (clusters_file, changes_file) = rayon::join(
-                || write_named_clusters(&opts.out, &store, &ids, &clusters.size),
+                || {
+                    let names = ClusterNames::Carried {
+                        previous: &idx.cluster_names,
+                        of: &ids.names,
+                        created: &ids.created,
+                    };
+                    write_named_clusters(&opts.out, &store, &ids, &names, &clusters.size)
+                },
                 || write_changes(&opts.out, &ids.changes),
             );
             let files = clusters_file.and_then(|c| Ok(vec![c, changes_file?]));
@@ -1107,7 +1143,11 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                 postings: &refs,
                 pairs: &pairs,
                 cluster_of: &ids.cluster_of,
-                cluster_names: &ids.names,
+                cluster_names: ClusterNames::Carried {
+                    previous: &idx.cluster_names,
+                    of: &ids.names,
+                    created: &ids.created,
+                },
             },
             how,
         )
@@ -1314,8 +1354,11 @@ pub struct Change {
 struct ClusterIds {
     /// Cluster number per record.
     pub cluster_of: Vec<u32>,
-    /// Id per cluster number.
-    pub names: StrTable,
+    /// Per cluster number: the previous cluster whose id it keeps, or
+    /// `FRESH |` an index into `created`.
+    pub names: Vec<u32>,
+    /// The new ids.
+    pub created: Vec<String>,
     pub changes: Vec<Change>,
     pub counts: ClusterChanges,
 }
@@ -1362,7 +1405,7 @@ fn assign_ids(
         .collect();
     let old_name = |c: u32| -> &str { idx.cluster_names.get(c as usize) };
     let n_old_clusters = idx.cluster_names.len();
-    let mut old_size = vec![0u64; n_old_clusters];
+    let mut old_size = vec![0u32; n_old_clusters];
     for &c in &idx.cluster_of {
         old_size[c as usize] += 1;
     }
@@ -1459,19 +1502,14 @@ fn assign_ids(
         created.push(name);
         counts.created += 1;
     }
-    // Sized up front: the ids are about as long as the previous ones.
-    let mut table = StrTable::with_capacity(
-        idx.cluster_names.bytes_len() + created.iter().map(String::len).sum::<usize>(),
-        names.len(),
-    );
-    for &x in &names {
-        table.push(if x & FRESH != 0 {
-            &created[(x & !FRESH) as usize]
-        } else {
-            old_name(x)
-        });
-    }
-    let names = table;
+    // No table of the ids is built (millions of them, nearly all carried):
+    // they are looked up by `ClusterIds::name` as they are written.
+    let name = |c: u32| -> &str {
+        match names[c as usize] {
+            x if x & FRESH != 0 => &created[(x & !FRESH) as usize],
+            x => old_name(x),
+        }
+    };
     let mut changes = Vec::new();
     let mut split_from: HashSet<u32> = HashSet::new();
     for (i, &c) in cluster_of.iter().enumerate() {
@@ -1481,7 +1519,7 @@ fn assign_ids(
         if w != NONE && (prev == NONE || prev == w) {
             continue;
         }
-        let id = names.get(c as usize);
+        let id = name(c);
         let change = if w == NONE {
             if prev != NONE {
                 split_from.insert(prev);
@@ -1518,6 +1556,7 @@ fn assign_ids(
     ClusterIds {
         cluster_of,
         names,
+        created,
         changes,
         counts,
     }
@@ -1527,13 +1566,14 @@ fn write_named_clusters(
     out: &Path,
     store: &RecordStore,
     ids: &ClusterIds,
+    names: &ClusterNames<'_>,
     size: &[u32],
 ) -> Result<AtomicFile> {
     crate::pipeline::write_cluster_rows(
         out,
         store,
         false,
-        |i, cid| cid.append_value(ids.names.get(ids.cluster_of[i] as usize)),
+        |i, cid| cid.append_value(names.get(ids.cluster_of[i] as usize)),
         |i| size[i],
     )
 }
