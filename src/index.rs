@@ -1,16 +1,17 @@
 //! The run index: what `dedupe` persists in `RUN/index/` so that `update` can
 //! match a new snapshot against the previous run without redoing it.
 //!
-//! Format v3 (documented file by file in ARCHITECTURE.md, "Run index, format
-//! v3"): a `manifest.json` and flat files of fixed-width little-endian arrays,
+//! Format v4 (documented file by file in ARCHITECTURE.md, "Run index, format
+//! v4"): a `manifest.json` and flat files of fixed-width little-endian arrays,
 //! one array per file, so each can be memory-mapped and read without parsing.
 //! Strings are stored as a `.bytes` file (UTF-8, end to end) plus a
 //! `.ends.u64` file (the end offset of each string). String dictionaries that
 //! `update` must look values up in also get a `.slots.u32` open-addressing
 //! hash table (slot = code + 1, 0 = empty, linear probing on [`hash_bytes`]),
 //! so a lookup needs no table to be rebuilt at load time. The blocking
-//! postings are layered: base files shared by hard link between runs, a
-//! base map to this run's records, and a delta ([`LayeredPostings`]).
+//! postings and the per-record columns are layered: base files shared by
+//! hard link between runs, in base numbering, a base map to this run's
+//! records, and a delta ([`LayeredPostings`], [`Layout`]).
 
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -1537,7 +1537,7 @@ fn write_dedupe_index(
 }
 
 /// Writes rule `k`'s postings (keyed records as (key, record), sorted) as
-/// the run index's `rule{k}.keys.u64` and `rule{k}.records.u32` (format v3,
+/// the run index's `rule{k}.keys.u64` and `rule{k}.records.u32` (format v4,
 /// ARCHITECTURE.md) into `dir`.
 fn write_postings(dir: &Path, k: usize, sorted: &[(u64, u32)]) -> Result<()> {
     let (keys, records) = rayon::join(

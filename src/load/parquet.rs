@@ -12,7 +12,9 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow::datatypes::SchemaRef;
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
 use parquet::arrow::arrow_reader::{
@@ -42,8 +44,32 @@ impl ParquetTable {
         // read, not corrupt memory we write.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
         let data = Bytes::from_owner(map);
-        let metadata = ArrowReaderMetadata::load(&data, ArrowReaderOptions::new())
+        let mut metadata = ArrowReaderMetadata::load(&data, ArrowReaderOptions::new())
             .map_err(|e| Error::format(path, e))?;
+        // Text columns are read as `Utf8View`: a view points into the
+        // decompressed page (or holds a short string inline) instead of
+        // copying every value into a new offsets + bytes buffer.
+        let schema = metadata.schema();
+        if schema
+            .fields()
+            .iter()
+            .any(|f| f.data_type() == &DataType::Utf8)
+        {
+            let fields: Vec<Field> = schema
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    DataType::Utf8 => f.as_ref().clone().with_data_type(DataType::Utf8View),
+                    _ => f.as_ref().clone(),
+                })
+                .collect();
+            let hinted = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+            metadata = ArrowReaderMetadata::try_new(
+                metadata.metadata().clone(),
+                ArrowReaderOptions::new().with_schema(hinted),
+            )
+            .map_err(|e| Error::format(path, e))?;
+        }
         Ok(ParquetTable {
             path: path.to_path_buf(),
             data,
