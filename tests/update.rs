@@ -344,6 +344,51 @@ fn layered_index_over_nights_compaction_and_deleted_previous_run() {
             .len();
         assert_eq!(delta_fp, 8 * (added1 + changed1));
     }
+    // A damaged layered index is refused with the file named and nothing
+    // written: a delta file one record short; a base map sending two base
+    // entries to one record.
+    let damage: [(&str, fn(&mut Vec<u8>)); 2] = [
+        ("delta.name.u32", |b| b.truncate(b.len() - 4)),
+        ("base_map.u32", |b| {
+            let live: Vec<usize> = (0..b.len() / 4)
+                .filter(|&i| b[4 * i..4 * i + 4] != [0xFF; 4])
+                .take(2)
+                .collect();
+            let first: [u8; 4] = b[4 * live[0]..4 * live[0] + 4].try_into().expect("4 bytes");
+            b[4 * live[1]..4 * live[1] + 4].copy_from_slice(&first);
+        }),
+    ];
+    for (file, edit) in damage {
+        let bad = d.join("bad-prev");
+        std::fs::create_dir_all(bad.join("index")).expect("mkdir");
+        for e in std::fs::read_dir(&run1)
+            .expect("run1")
+            .chain(std::fs::read_dir(run1.join("index")).expect("index"))
+        {
+            let e = e.expect("entry");
+            if e.path().is_file() {
+                let rel = e
+                    .path()
+                    .strip_prefix(&run1)
+                    .expect("inside run1")
+                    .to_path_buf();
+                std::fs::copy(e.path(), bad.join(rel)).expect("copy");
+            }
+        }
+        let path = bad.join("index").join(file);
+        let mut bytes = std::fs::read(&path).expect("read");
+        edit(&mut bytes);
+        std::fs::write(&path, bytes).expect("write");
+        let out = d.join("from-bad");
+        fails(
+            &["update", "--previous", s(&bad), s(&snap1), "--out", s(&out)],
+            2,
+            &["damaged", file],
+            &out,
+        );
+        std::fs::remove_dir_all(&bad).expect("remove");
+    }
+
     // One thread writes the same files as two.
     let run1_t1 = d.join("run1-t1");
     update(&run0, &snap1, &run1_t1, "1");
