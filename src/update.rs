@@ -903,11 +903,20 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
             keys.extend_from_slice(rk);
             keys.par_sort_unstable();
             keys.dedup();
-            for &key in &keys {
-                let old_size = previous_count(&idx, k, key);
-                let gone = rk.partition_point(|&x| x <= key) - rk.partition_point(|&x| x < key);
-                let came = fresh_keys.partition_point(|&(x, _)| x <= key)
-                    - fresh_keys.partition_point(|&(x, _)| x < key);
+            // Each key's block size before and after, in parallel (binary
+            // searches in the memory-mapped postings); the decisions below
+            // follow in key order.
+            let sizes: Vec<(usize, usize, usize)> = keys
+                .par_iter()
+                .map(|&key| {
+                    let old_size = previous_count(&idx, k, key);
+                    let gone = rk.partition_point(|&x| x <= key) - rk.partition_point(|&x| x < key);
+                    let came = fresh_keys.partition_point(|&(x, _)| x <= key)
+                        - fresh_keys.partition_point(|&(x, _)| x < key);
+                    (old_size, gone, came)
+                })
+                .collect();
+            for (&key, &(old_size, gone, came)) in keys.iter().zip(&sizes) {
                 let new_size = old_size - gone + came;
                 let (old_ok, new_ok) = (old_size <= cap, new_size <= cap);
                 if old_ok && !new_ok {
