@@ -347,7 +347,8 @@ fn layered_index_over_nights_compaction_and_deleted_previous_run() {
     // A damaged layered index is refused with the file named and nothing
     // written: a delta file one record short; a base map sending two base
     // entries to one record.
-    let damage: [(&str, fn(&mut Vec<u8>)); 2] = [
+    type Damage = fn(&mut Vec<u8>);
+    let damage: [(&str, Damage); 2] = [
         ("delta.name.u32", |b| b.truncate(b.len() - 4)),
         ("base_map.u32", |b| {
             let live: Vec<usize> = (0..b.len() / 4)
