@@ -537,6 +537,20 @@ fn merged_store(
         })
         .collect();
     let store = &mut idx.store;
+    // The previous records' values now live in the merged store; only their
+    // ids are read later (`changes.parquet` names removed records). Freed
+    // here, ~40 bytes a record, they do not add to the peak of clustering.
+    drop((
+        std::mem::take(&mut store.name),
+        std::mem::take(&mut store.dob),
+        std::mem::take(&mut store.sex),
+        std::mem::take(&mut store.cid),
+        std::mem::take(&mut store.province),
+        std::mem::take(&mut store.unit),
+        std::mem::take(&mut store.address),
+        std::mem::take(&mut idx.row_fp),
+    ));
+    let store = &mut idx.store;
     let extras = std::mem::take(&mut store.extras)
         .into_iter()
         .zip(extra_codes)
