@@ -79,8 +79,15 @@ prev=bench-data/upd-prev-$records
 upd=bench-data/upd-new-$records
 full=bench-data/upd-full-$records
 rm -rf "$prev" "$upd" "$full"
+# `sync` between the steps: each writes GBs, and the kernel flushing one
+# step's files to disk would otherwise be billed to the next (at 10 M the
+# update right after the first dedupe took 15.4–20.2 s without it, 15.1 and
+# 15.5 s with it).
+sync
 read -r w1 r1 c1 < <(timed "$bin" --quiet --threads "$threads" dedupe "$data/records.parquet" --out "$prev")
+sync
 read -r w2 r2 c2 < <(timed "$bin" --quiet --threads "$threads" update --previous "$prev" --model "$prev/model.json" "$new" --out "$upd")
+sync
 read -r w3 r3 c3 < <(timed "$bin" --quiet --threads "$threads" dedupe --model "$prev/model.json" "$new" --out "$full")
 same=$(python3 - "$upd/clusters.parquet" "$full/clusters.parquet" <<'PY'
 import sys, pyarrow.parquet as pq
