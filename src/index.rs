@@ -563,7 +563,7 @@ impl StoreSlots {
     }
 }
 
-/// The record-id table (rebuilt for every run: record indices change).
+/// The record-id table of every record (a new base: `dedupe`, or a compacting `update`).
 pub fn record_id_slots(store: &RecordStore) -> Slots {
     Slots::build(store.len(), |c| store.record_id(crate::store::RecordId(c)))
 }

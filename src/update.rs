@@ -1050,7 +1050,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     let next_base = next_base_map(&idx, &old_to_new, store.len());
     let compact = next_base.1;
     // The clustering is one sequential union-find; `pairs.parquet`, the merged
-    // postings and the record-id table do not depend on it, so they are built
+    // postings and (when compacting) the record-id table do not depend on it, so they are built
     // on the other thread meanwhile (their time is the "beside cluster"
     // stage), and `clusters.parquet` and `changes.parquet` follow the cluster
     // ids on the clustering's thread. Only the index waits for both sides.
