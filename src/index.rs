@@ -706,7 +706,7 @@ const RECORD_FILES: [&str; 12] = [
 
 /// The delta records of a run of `n` records: those no entry of `base_map`
 /// maps to, ascending.
-pub fn delta_records(base_map: &[u32], n: usize) -> Vec<u32> {
+fn delta_records(base_map: &[u32], n: usize) -> Vec<u32> {
     let mut live = vec![false; n];
     for &i in base_map {
         if i != crate::intern::NONE {
@@ -950,6 +950,7 @@ pub fn write_index_with(
                                 &Slots::build(0, |_| "").0,
                             )
                         });
+                    // The record-id table and its slots (the first three) are written above.
                     for name in &RECORD_FILES[3..] {
                         r = r.and_then(|()| write_array::<u8>(dir, &format!("delta.{name}"), &[]));
                     }
