@@ -1388,13 +1388,6 @@ impl Layout {
         })
     }
 
-    /// The delta records, ascending.
-    fn delta_records(&self) -> Vec<u32> {
-        (0..self.src.len() as u32)
-            .filter(|&i| self.src[i as usize] & DELTA != 0)
-            .collect()
-    }
-
     /// The per-record array `name` (base file and `delta.` file) in record order.
     fn read<T: Le + Send>(&self, dir: &Path, name: &str) -> Result<Vec<T>> {
         let base = map_file(dir, name)?;
@@ -1823,7 +1816,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         slots,
         row_fp,
         postings,
-        delta_records: layout.delta_records(),
+        delta_records: delta_records(&base_map, n),
         delta_id_slots,
         base_map,
         dir: dir.to_path_buf(),
@@ -2028,7 +2021,7 @@ mod tests {
         let none = crate::intern::NONE;
         let layout = Layout::new(d, &[2, none, 3, none, 0], 5).expect("a valid map");
         assert_eq!((layout.n_base, layout.n_delta), (5, 2));
-        assert_eq!(layout.delta_records(), vec![1, 4]);
+        assert_eq!(delta_records(&[2, none, 3, none, 0], 5), vec![1, 4]);
         let x: Vec<u32> = layout.read(d, "x.u32").expect("read");
         assert_eq!(x, vec![104, 7, 100, 102, 9]);
         let (text, ends) = layout.read_ids(d).expect("ids");
