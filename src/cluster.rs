@@ -421,6 +421,19 @@ mod tests {
             for p in &r.cut {
                 proptest::prop_assert_ne!(r.clusters.representative[p.a.index()], r.clusters.representative[p.b.index()]);
             }
+            // Conversely, every pair whose records ended apart was cut, so
+            // the cut can be read back from the pairs and the clusters
+            // (`update` does, for its incrementally updated clusters).
+            let key = |p: &WeightedPair| (p.a, p.b, p.weight.to_bits());
+            let mut apart: Vec<_> = pairs
+                .iter()
+                .filter(|p| r.clusters.representative[p.a.index()] != r.clusters.representative[p.b.index()])
+                .map(key)
+                .collect();
+            let mut cut: Vec<_> = r.cut.iter().map(key).collect();
+            apart.sort_unstable();
+            cut.sort_unstable();
+            proptest::prop_assert_eq!(cut, apart);
         }
     }
 }

@@ -19,6 +19,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -28,7 +29,7 @@ use crate::pipeline::ScoredPair;
 use crate::store::{Cid, Dob, ExtraColumn, NameEntry, NameTable, RawRow, RecordId, RecordStore};
 
 /// The on-disk format version; `update` refuses any other.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// `update` rewrites the postings as one new base (compaction) when the
 /// records added since the base plus the base records gone since exceed this
 /// fraction of the base; below it, the base files are hard-linked and only a
@@ -288,6 +289,65 @@ fn corrupt(path: &Path, why: &str) -> Error {
         "{}: the run index is damaged ({why}); run a full dedupe to rebuild it",
         path.display()
     ))
+}
+
+/// The per-record flag inputs that are not record columns (format v5): the
+/// records whose name was repaired from each legacy encoding
+/// (`repaired.<encoding>.roaring`) and those whose province names no unit
+/// (`province_unknown.roaring`). Sparse sets of record numbers in this run's
+/// numbering, as roaring bitmaps (portable serialization), rewritten each run:
+/// a few hundred kB at 10 M records.
+fn write_flag_sets(dir: &Path, s: &RecordStore) -> Result<()> {
+    let write = |name: &str, set: RoaringBitmap| {
+        let mut buf = Vec::with_capacity(set.serialized_size());
+        set.serialize_into(&mut buf)
+            .expect("serializing into a Vec cannot fail");
+        write_bytes(dir, name, &buf)
+    };
+    for &enc in &ENCODINGS[1..] {
+        let records = s.name_repaired.iter().filter(|&&(_, e)| e == enc);
+        let set = RoaringBitmap::from_sorted_iter(records.map(|&(r, _)| r))
+            .expect("name_repaired is ascending");
+        write(&format!("repaired.{}.roaring", enc.as_str()), set)?;
+    }
+    let unknown = RoaringBitmap::from_sorted_iter(s.province_unknown.iter().copied())
+        .expect("province_unknown is ascending");
+    write("province_unknown.roaring", unknown)
+}
+
+/// `RecordStore::name_repaired` and `RecordStore::province_unknown`.
+type FlagSets = (Vec<(u32, Encoding)>, Vec<u32>);
+
+/// Reads [`write_flag_sets`]' files for a run of `n` records, as the store
+/// holds them (ascending).
+fn read_flag_sets(dir: &Path, n: usize) -> Result<FlagSets> {
+    let read = |name: &str| -> Result<RoaringBitmap> {
+        let path = dir.join(name);
+        let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let set = RoaringBitmap::deserialize_from(std::io::BufReader::new(file))
+            .map_err(|_| corrupt(&path, "not a roaring bitmap"))?;
+        if set.max().is_some_and(|m| m as usize >= n) {
+            return Err(corrupt(&path, "a record number is out of range"));
+        }
+        Ok(set)
+    };
+    let mut repaired: Vec<(u32, Encoding)> = Vec::new();
+    for &enc in &ENCODINGS[1..] {
+        repaired.extend(
+            read(&format!("repaired.{}.roaring", enc.as_str()))?
+                .iter()
+                .map(|r| (r, enc)),
+        );
+    }
+    repaired.sort_unstable_by_key(|&(r, _)| r);
+    if repaired.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Err(corrupt(
+            &dir.join("repaired.vni.roaring"),
+            "a record is repaired from two encodings",
+        ));
+    }
+    let unknown = read("province_unknown.roaring")?.iter().collect();
+    Ok((repaired, unknown))
 }
 
 /// Memory-maps one array file and decodes it (straight from the map: no
@@ -1181,6 +1241,7 @@ pub fn write_index_with(
                     .and_then(|()| write_iter(dir, "pairs.weight.f64", pairs.map(|p| p.weight))),
             )
         });
+        sc.spawn(|_| keep(write_flag_sets(dir, s)));
         sc.spawn(|_| {
             let names = &c.cluster_names;
             keep(
@@ -1694,7 +1755,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
     let (mut records, mut names, mut addrs, mut extras) = (None, None, None, None);
     let (mut postings, mut pairs, mut cluster_names) = (None, None, None);
     let (mut id_slots, mut tok_slots, mut addr_slots, mut word_slots) = (None, None, None, None);
-    let mut delta_id_slots = None;
+    let (mut delta_id_slots, mut flag_sets) = (None, None);
     let raw_slots = |name: &str| read_array::<u32>(dir, name).map(Slots);
     rayon::scope(|s| {
         s.spawn(|_| records = Some(read_records(dir, layout)));
@@ -1710,6 +1771,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
             ))
         });
         s.spawn(|_| delta_id_slots = Some(raw_slots("delta.record_id.slots.u32")));
+        s.spawn(|_| flag_sets = Some(read_flag_sets(dir, n)));
         s.spawn(|_| pairs = Some(read_pairs(dir, manifest.pairs as usize, n, n_rules)));
         s.spawn(|_| {
             cluster_names = Some(with_string_table(dir, "cluster_names", |t, e| StrTable {
@@ -1730,6 +1792,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
     let postings = postings.expect(ran)?;
     let pairs = pairs.expect(ran)?;
     let cluster_names = cluster_names.expect(ran)?;
+    let (name_repaired, province_unknown) = flag_sets.expect(ran)?;
     // Codes must point into their dictionaries: a damaged index is an error, not a panic.
     let n_entries = names.entries.len();
     if records
@@ -1805,9 +1868,8 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         address_tokens,
         address_words,
         extras,
-        // Per-record flag inputs are not in the index format; update writes no flags.
-        name_repaired: Vec::new(),
-        province_unknown: Vec::new(),
+        name_repaired,
+        province_unknown,
         rejects: Default::default(),
     };
     Ok(RunIndex {

@@ -39,6 +39,9 @@ use crate::cluster::{conflict_aware_components, Clusters, UnionFind, WeightedPai
 use crate::compare::comparisons;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::flags::{
+    compute_flags, summarize as summarize_flags, write_flags, FlagInput, FlagSummary,
+};
 use crate::index::{
     read_index, read_manifest, record_id_slots, write_index_with, BasePostings, ClusterNames,
     IndexContents, Postings, PostingsRef, PostingsWrite, RowHasher, RunIndex, Slots,
@@ -48,6 +51,7 @@ use crate::intern::NONE;
 use crate::load::StringColumn;
 use crate::normalize::date::Date;
 use crate::normalize::fxhash::FxBuild;
+use crate::normalize::text::Encoding;
 use crate::output::{prepare_dir, write_atomic, AtomicFile};
 use crate::pipeline::{
     cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model, timed,
@@ -116,6 +120,10 @@ pub struct UpdateSummary {
     pub clusters_with_duplicates: u64,
     pub largest_cluster: u64,
     pub cluster_changes: ClusterChanges,
+    /// Matching pairs conflict-aware clustering refused (`conflict_cut` flags).
+    pub conflict_cut_pairs: u64,
+    /// Flags by kind, as `dedupe`'s summary counts them (`flags.parquet`).
+    pub flags: FlagSummary,
     pub threshold: f64,
     pub stage_seconds: Vec<(String, f64)>,
     pub total_seconds: f64,
@@ -536,6 +544,37 @@ fn merged_store(
                 .collect()
         })
         .collect();
+    // The sparse per-record flag inputs, in the new numbering (ascending).
+    let (name_repaired, province_unknown) = rayon::join(
+        || {
+            let of = |list: &[(u32, Encoding)], r: usize| {
+                list.binary_search_by_key(&(r as u32), |&(x, _)| x)
+                    .ok()
+                    .map(|k| list[k].1)
+            };
+            (0..n)
+                .into_par_iter()
+                .filter_map(|i| {
+                    match pick(i) {
+                        (true, m) => of(&fresh.name_repaired, m),
+                        (false, j) => of(&old.name_repaired, j),
+                    }
+                    .map(|e| (i as u32, e))
+                })
+                .collect::<Vec<_>>()
+        },
+        || {
+            let has = |list: &[u32], r: usize| list.binary_search(&(r as u32)).is_ok();
+            (0..n)
+                .into_par_iter()
+                .filter(|&i| match pick(i) {
+                    (true, m) => has(&fresh.province_unknown, m),
+                    (false, j) => has(&old.province_unknown, j),
+                })
+                .map(|i| i as u32)
+                .collect::<Vec<_>>()
+        },
+    );
     let store = &mut idx.store;
     // The previous records' values now live in the merged store; only their
     // ids are read later (`changes.parquet` names removed records). Freed
@@ -577,9 +616,8 @@ fn merged_store(
         address_tokens: std::mem::take(&mut store.address_tokens),
         address_words: std::mem::take(&mut store.address_words),
         extras,
-        // Per-record flag inputs are not in the index format; update writes no flags.
-        name_repaired: Vec::new(),
-        province_unknown: Vec::new(),
+        name_repaired,
+        province_unknown,
         rejects: fresh.rejects.clone(),
     }
 }
@@ -1055,12 +1093,11 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     // stage), and `clusters.parquet` and `changes.parquet` follow the cluster
     // ids on the clustering's thread. Only the index waits for both sides.
     let (
-        (ids, files, cluster_secs, (multi, largest)),
+        (ids, files, cluster_secs, (multi, largest), (flags, cut_pairs)),
         (pairs_file, new_postings, id_slots, beside_secs),
     ) = rayon::join(
         || {
             let t = Instant::now();
-            // The conflict-aware cut is not written by update (no flags.parquet yet).
             let (clusters, affected) = if in_order {
                 let (c, a) = incremental_clusters(&store, &pairs, link_w, &idx, &old_to_new);
                 (c, Some(a))
@@ -1078,20 +1115,56 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
             let t2 = t.elapsed().as_secs_f64();
             let multi = clusters.with_duplicates();
             let largest = clusters.largest();
-            let (clusters_file, changes_file) = rayon::join(
+            let ((clusters_file, changes_file), (flags, flags_file)) = rayon::join(
                 || {
-                    let names = ClusterNames::Carried {
-                        previous: &idx.cluster_names,
-                        of: &ids.names,
-                        created: &ids.created,
-                    };
-                    write_named_clusters(&opts.out, &store, &ids, &names, &clusters.size)
+                    rayon::join(
+                        || {
+                            let names = ClusterNames::Carried {
+                                previous: &idx.cluster_names,
+                                of: &ids.names,
+                                created: &ids.created,
+                            };
+                            write_named_clusters(&opts.out, &store, &ids, &names, &clusters.size)
+                        },
+                        || write_changes(&opts.out, &ids.changes),
+                    )
                 },
-                || write_changes(&opts.out, &ids.changes),
+                || {
+                    // The pairs conflict-aware clustering refused are exactly
+                    // the matching pairs whose records ended in different
+                    // clusters (every accepted pair joins its two records, and
+                    // clusters only grow, so a refused pair stays apart;
+                    // `cluster::tests` checks this), so the incremental
+                    // clustering need not return them.
+                    let cut: Vec<WeightedPair> = pairs
+                        .iter()
+                        .filter(|p| {
+                            p.weight >= link_w
+                                && clusters.representative[p.a.index()]
+                                    != clusters.representative[p.b.index()]
+                        })
+                        .map(|p| WeightedPair {
+                            a: p.a,
+                            b: p.b,
+                            weight: p.weight,
+                        })
+                        .collect();
+                    let flags = compute_flags(
+                        &store,
+                        &FlagInput {
+                            clusters: &clusters,
+                            cut: &cut,
+                            cross_source_only: false,
+                            weight: &|a, b| scorer.score(a, b).1,
+                        },
+                    );
+                    let file = write_flags(&opts.out, &store, &flags, false);
+                    ((summarize_flags(&store, &flags), cut.len() as u64), file)
+                },
             );
-            let files = clusters_file.and_then(|c| Ok(vec![c, changes_file?]));
+            let files = clusters_file.and_then(|c| Ok(vec![c, changes_file?, flags_file?]));
             let secs = (t1, t2 - t1, t.elapsed().as_secs_f64() - t2);
-            (ids, files, secs, (multi, largest))
+            (ids, files, secs, (multi, largest), flags)
         },
         || {
             let t = Instant::now();
@@ -1201,6 +1274,8 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         clusters_with_duplicates: multi,
         largest_cluster: largest,
         cluster_changes: ids.counts.clone(),
+        conflict_cut_pairs: cut_pairs,
+        flags,
         threshold: config.model.threshold,
         stage_seconds: stages,
         total_seconds: started.elapsed().as_secs_f64(),

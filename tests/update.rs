@@ -57,6 +57,17 @@ fn partition(run: &Path) -> BTreeSet<BTreeSet<String>> {
     by.into_values().collect()
 }
 
+/// The rows of a run's flags.parquet, in file order.
+fn flag_rows(run: &Path) -> Vec<Vec<Option<String>>> {
+    let cols = read_columns(
+        &run.join("flags.parquet"),
+        &["kind", "record_id", "other_record_id", "detail"],
+    );
+    (0..cols[0].len())
+        .map(|i| cols.iter().map(|c| c[i].clone()).collect())
+        .collect()
+}
+
 /// Every file under `dir` with its bytes (to check a run is left untouched).
 fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -149,6 +160,27 @@ fn make_snapshot_tagged(old: &Path, new: &Path, reorder: bool, tag: &str) -> (u6
     (added, changed, deleted)
 }
 
+/// A province no register has.
+const UNKNOWN_PROVINCE: &str = "Tỉnh Atlantis";
+
+/// Copies a snapshot with every 97th row's province replaced by
+/// [`UNKNOWN_PROVINCE`] (the generator writes only known provinces).
+fn with_unknown_provinces(from: &Path, to: &Path) {
+    let names = Source::open(from).expect("opens").columns();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut cols = read_columns(from, &refs);
+    let p = names
+        .iter()
+        .position(|x| x == "province")
+        .expect("generated column");
+    for (i, v) in cols[p].iter_mut().enumerate() {
+        if i % 97 == 0 {
+            *v = Some(UNKNOWN_PROVINCE.into());
+        }
+    }
+    write_parquet(to, &names, &cols);
+}
+
 /// Generates 20 000 records with `seed` under `d/data`; returns the snapshot.
 fn generate_20k(d: &Path, seed: &str) -> PathBuf {
     let data = d.join("data");
@@ -167,7 +199,8 @@ fn generate_20k(d: &Path, seed: &str) -> PathBuf {
 fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
-    let old_snap = generate_20k(d, seed);
+    let old_snap = d.join("old.parquet");
+    with_unknown_provinces(&generate_20k(d, seed), &old_snap);
     let new_snap = d.join("new.parquet");
     let (added, changed, deleted) = make_snapshot(&old_snap, &new_snap, reorder);
     let mut cfg: Vec<&str> = Vec::new();
@@ -222,6 +255,45 @@ fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
         only_upd.is_empty() && only_full.is_empty(),
         "update and full dedupe disagree: only in update {only_upd:?}, only in full {only_full:?}"
     );
+    // ... and the same flags (flags.parquet is sorted, so row for row): the
+    // unchanged records' flag inputs come from the previous index, the
+    // conflict cut from the incremental clustering.
+    let f_upd = flag_rows(&upd);
+    let f_full = flag_rows(&full);
+    assert_eq!(f_upd.len(), f_full.len(), "number of flags");
+    if let Some((u, f)) = f_upd.iter().zip(&f_full).find(|(u, f)| u != f) {
+        panic!("update and full dedupe flag differently: {u:?} vs {f:?}");
+    }
+    for kind in [
+        "encoding_repaired",
+        "multiple_ids",
+        "shared_id",
+        "unknown_province",
+    ] {
+        assert!(
+            f_upd.iter().any(|r| r[0].as_deref() == Some(kind)),
+            "no {kind} flag: the check would be vacuous"
+        );
+    }
+    // Independently of dedupe: the records flagged `unknown_province` are
+    // those of the new snapshot whose province is the made-up one (most of
+    // them unchanged records, whose flag comes from the previous index).
+    let flagged: BTreeSet<String> = f_upd
+        .iter()
+        .filter(|r| r[0].as_deref() == Some("unknown_province"))
+        .map(|r| r[1].clone().expect("record id"))
+        .collect();
+    let snap = read_columns(&new_snap, &["record_id", "province"]);
+    let expected: BTreeSet<String> = (0..snap[0].len())
+        .filter(|&i| snap[1][i].as_deref() == Some(UNKNOWN_PROVINCE))
+        .map(|i| snap[0][i].clone().expect("record id"))
+        .collect();
+    assert_eq!(flagged, expected);
+    assert_eq!(sm["flags"], summary(&full)["flags"]);
+    assert_eq!(
+        sm["conflict_cut_pairs"],
+        summary(&full)["conflict_cut_pairs"]
+    );
     // Every record of the snapshot is in clusters.parquet exactly once.
     assert_eq!(
         cluster_ids(&upd).len(),
@@ -245,6 +317,7 @@ fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
         s(&again),
     ]);
     assert_eq!(cluster_ids(&again), cluster_ids(&upd));
+    assert_eq!(flag_rows(&again), f_upd);
     assert_eq!(summary(&again)["unchanged"], sm["records"]);
 }
 
@@ -346,10 +419,20 @@ fn layered_index_over_nights_compaction_and_deleted_previous_run() {
     }
     // A damaged layered index is refused with the file named and nothing
     // written: a delta file one record short; a base map sending two base
-    // entries to one record.
+    // entries to one record; a flag set that is not a roaring bitmap; one
+    // naming a record past the end.
     type Damage = fn(&mut Vec<u8>);
-    let damage: [(&str, Damage); 2] = [
+    let damage: [(&str, Damage); 4] = [
         ("delta.name.u32", |b| b.truncate(b.len() - 4)),
+        ("province_unknown.roaring", |b| {
+            *b = b"not a bitmap".to_vec();
+        }),
+        ("repaired.vni.roaring", |b| {
+            b.clear();
+            roaring::RoaringBitmap::from_iter([4_000_000_000u32])
+                .serialize_into(&mut *b)
+                .expect("serialize");
+        }),
         ("base_map.u32", |b| {
             let live: Vec<usize> = (0..b.len() / 4)
                 .filter(|&i| b[4 * i..4 * i + 4] != [0xFF; 4])
@@ -393,7 +476,12 @@ fn layered_index_over_nights_compaction_and_deleted_previous_run() {
     // One thread writes the same files as two.
     let run1_t1 = d.join("run1-t1");
     update(&run0, &snap1, &run1_t1, "1");
-    for f in ["clusters.parquet", "changes.parquet", "pairs.parquet"] {
+    for f in [
+        "clusters.parquet",
+        "changes.parquet",
+        "pairs.parquet",
+        "flags.parquet",
+    ] {
         let (a, b) = (
             std::fs::read(run1.join(f)).expect("read"),
             std::fs::read(run1_t1.join(f)).expect("read"),
@@ -639,8 +727,8 @@ fn other_index_version_is_refused() {
     let prev = foreign_run(dir.path());
     let manifest = prev.join("index/manifest.json");
     let text = std::fs::read_to_string(&manifest).expect("manifest");
-    // Version 3 (per-record columns not layered) is refused.
-    let edited = text.replace("\"version\": 4,", "\"version\": 3,");
+    // Version 4 (no per-record flag inputs) is refused.
+    let edited = text.replace("\"version\": 5,", "\"version\": 4,");
     assert_ne!(text, edited);
     std::fs::write(&manifest, edited).expect("write");
     let out = dir.path().join("new");
@@ -655,8 +743,8 @@ fn other_index_version_is_refused() {
         ],
         2,
         &[
-            "format version 3",
-            "reads version 4",
+            "format version 4",
+            "reads version 5",
             "full `dinhdanh dedupe`",
         ],
         &out,
