@@ -181,6 +181,9 @@ struct UpdateArgs {
     /// Output directory for the new run.
     #[arg(long)]
     out: PathBuf,
+    /// List names, dates of birth and provinces in report.html (default: record ids only).
+    #[arg(long)]
+    show_values: bool,
 }
 
 #[derive(Args)]
@@ -340,6 +343,7 @@ fn run(command: Command, progress: &Progress) -> Result<()> {
                 snapshot: a.snapshot,
                 out: a.out,
                 as_of: parse_as_of(&a.as_of)?,
+                show_values: a.show_values,
             };
             let summary = update(&opts, progress)?;
             println!(

@@ -1213,16 +1213,60 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         peak_rss_bytes: peak_rss_bytes(),
         threads: rayon::current_num_threads(),
     };
-    let report = crate::report::html::render(&report_data(
-        opts,
+    let link = opts.mode == Mode::Link;
+    let body = report_body(
         &store,
         &pairs,
         &clusters,
-        &summary,
         link_w,
         &flags,
         &|a, b| scorer.score(a, b).1,
-    ));
+        link,
+        opts.show_values,
+        &|rep| {
+            if link {
+                format!("{}:{}", store.source_name(rep), store.record_id(rep))
+            } else {
+                store.record_id(rep).to_owned()
+            }
+        },
+    );
+    let facts = ReportFacts {
+        mode: match opts.mode {
+            Mode::Dedupe => "dedupe",
+            Mode::Link => "link",
+        },
+        changes: Vec::new(),
+        inputs: &opts.inputs,
+        records_per_input: summary.records_per_input.clone(),
+        as_of: opts.as_of,
+        records: summary.records,
+        candidate_pairs: summary.candidate_pairs,
+        pairs_written: summary.pairs_written,
+        matching_pairs: summary.matching_pairs,
+        clusters: summary.clusters,
+        clusters_with_duplicates: summary.clusters_with_duplicates,
+        largest_cluster: summary.largest_cluster,
+        threshold: summary.threshold,
+        threshold_weight: link_w,
+        rules: summary
+            .blocking
+            .iter()
+            .map(|s| crate::report::html::RuleRow {
+                rule: s.rule.clone(),
+                new_pairs: s.new_pairs,
+                pairs_in_blocks: s.pairs_in_blocks,
+                oversized_blocks: s.oversized_blocks,
+                oversized_records: s.oversized_records,
+            })
+            .collect(),
+        stage_seconds: summary.stage_seconds.clone(),
+        total_seconds: summary.total_seconds,
+        peak_rss_bytes: summary.peak_rss_bytes,
+        threads: summary.threads,
+        flags: &summary.flags,
+    };
+    let report = crate::report::html::render(&report_data(facts, body));
     let mut files = files;
     files.push(write_report(&opts.out, &report)?);
     // Everything is complete under temporary names: rename all together.
@@ -1243,24 +1287,40 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     Ok(summary)
 }
 
-/// The aggregates report.html shows. O(n) over records and pairs.
+/// The parts of report.html read from the run's records, pairs, clusters
+/// and flags (O(n) over records and pairs); [`report_data`] adds the run's
+/// counts. `update` builds it while its clusters are at hand.
+pub(crate) struct ReportBody {
+    weights: crate::report::html::Histogram,
+    cluster_sizes: Vec<(u64, u64)>,
+    largest_clusters: Vec<crate::report::html::ClusterRow>,
+    conflicts: Vec<crate::report::html::ConflictRow>,
+    values: Option<Vec<(String, crate::report::html::RecordValues)>>,
+}
+
+/// [`ReportBody`] of a run. `link`: records are named `source:id`, as in
+/// clusters.parquet; `cluster_name(rep)`: the id of the cluster whose
+/// representative is record `rep`.
 #[allow(clippy::too_many_arguments)]
-fn report_data(
-    opts: &RunOptions,
+pub(crate) fn report_body(
     store: &RecordStore,
     pairs: &[ScoredPair],
     clusters: &crate::cluster::Clusters,
-    summary: &Summary,
     link_w: f64,
     flags: &[crate::flags::Flag],
     weight: &(dyn Fn(RecordId, RecordId) -> f64 + Sync),
-) -> crate::report::html::ReportData {
+    link: bool,
+    show_values: bool,
+    cluster_name: &dyn Fn(RecordId) -> String,
+) -> ReportBody {
     use crate::flags::FlagKind;
-    use crate::report::html::{self as h, ClusterRow, ConflictRow, RecordValues, RuleRow};
-    // Link mode names records source:id, as clusters.parquet does.
-    let shown_id = |r: RecordId| match opts.mode {
-        Mode::Dedupe => store.record_id(r).to_owned(),
-        Mode::Link => format!("{}:{}", store.source_name(r), store.record_id(r)),
+    use crate::report::html::{self as h, ClusterRow, ConflictRow, RecordValues};
+    let shown_id = |r: RecordId| {
+        if link {
+            format!("{}:{}", store.source_name(r), store.record_id(r))
+        } else {
+            store.record_id(r).to_owned()
+        }
     };
     let roots = || (0..store.len()).filter(|&i| clusters.representative[i] as usize == i);
     let mut top: Vec<usize> = roots().filter(|&i| clusters.size[i] > 1).collect();
@@ -1306,7 +1366,7 @@ fn report_data(
             m.truncate(h::MAX_MEMBERS);
             shown.extend(&m);
             ClusterRow {
-                cluster_id: shown_id(RecordId(rep as u32)),
+                cluster_id: cluster_name(RecordId(rep as u32)),
                 size: u64::from(clusters.size[rep]),
                 members: m.into_iter().map(shown_id).collect(),
             }
@@ -1368,7 +1428,7 @@ fn report_data(
             .cmp(&(store.record_id(b), store.source[b.index()]))
     });
     shown.dedup();
-    let values = opts.show_values.then(|| {
+    let values = show_values.then(|| {
         shown
             .iter()
             .map(|&r| {
@@ -1401,13 +1461,46 @@ fn report_data(
             })
             .collect()
     });
-    h::ReportData {
-        mode: match opts.mode {
-            Mode::Dedupe => "dedupe",
-            Mode::Link => "link",
-        }
-        .to_owned(),
-        inputs: opts
+    ReportBody {
+        weights: h::Histogram::from_weights(pairs.iter().map(|p| p.weight), link_w),
+        cluster_sizes: h::size_distribution(roots().map(|i| u64::from(clusters.size[i]))),
+        largest_clusters,
+        conflicts,
+        values,
+    }
+}
+
+/// The run's settings and counts report.html shows beside [`ReportBody`].
+pub(crate) struct ReportFacts<'a> {
+    pub mode: &'static str,
+    /// `update`: (what, records) for added, changed, deleted, unchanged.
+    pub changes: Vec<(String, u64)>,
+    pub inputs: &'a [PathBuf],
+    pub records_per_input: Vec<u64>,
+    pub as_of: Date,
+    pub records: u64,
+    pub candidate_pairs: u64,
+    pub pairs_written: u64,
+    pub matching_pairs: u64,
+    pub clusters: u64,
+    pub clusters_with_duplicates: u64,
+    pub largest_cluster: u64,
+    pub threshold: f64,
+    pub threshold_weight: f64,
+    pub rules: Vec<crate::report::html::RuleRow>,
+    pub stage_seconds: Vec<(String, f64)>,
+    pub total_seconds: f64,
+    pub peak_rss_bytes: Option<u64>,
+    pub threads: usize,
+    pub flags: &'a FlagSummary,
+}
+
+/// The aggregates report.html shows.
+pub(crate) fn report_data(f: ReportFacts<'_>, b: ReportBody) -> crate::report::html::ReportData {
+    crate::report::html::ReportData {
+        mode: f.mode.to_owned(),
+        changes: f.changes,
+        inputs: f
             .inputs
             .iter()
             .map(|p| {
@@ -1417,46 +1510,36 @@ fn report_data(
                 )
             })
             .collect(),
-        records_per_input: summary.records_per_input.clone(),
+        records_per_input: f.records_per_input,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         as_of: format!(
             "{:04}-{:02}-{:02}",
-            opts.as_of.year, opts.as_of.month, opts.as_of.day
+            f.as_of.year, f.as_of.month, f.as_of.day
         ),
-        records: summary.records,
-        candidate_pairs: summary.candidate_pairs,
-        pairs_written: summary.pairs_written,
-        matching_pairs: summary.matching_pairs,
-        clusters: summary.clusters,
-        clusters_with_duplicates: summary.clusters_with_duplicates,
-        largest_cluster: summary.largest_cluster,
-        threshold: summary.threshold,
-        threshold_weight: link_w,
-        weights: h::Histogram::from_weights(pairs.iter().map(|p| p.weight), link_w),
-        cluster_sizes: h::size_distribution(roots().map(|i| u64::from(clusters.size[i]))),
-        rules: summary
-            .blocking
-            .iter()
-            .map(|s| RuleRow {
-                rule: s.rule.clone(),
-                new_pairs: s.new_pairs,
-                pairs_in_blocks: s.pairs_in_blocks,
-                oversized_blocks: s.oversized_blocks,
-                oversized_records: s.oversized_records,
-            })
-            .collect(),
-        stage_seconds: summary.stage_seconds.clone(),
-        total_seconds: summary.total_seconds,
-        peak_rss_bytes: summary.peak_rss_bytes,
-        threads: summary.threads,
-        largest_clusters,
-        flags_by_kind: summary
+        records: f.records,
+        candidate_pairs: f.candidate_pairs,
+        pairs_written: f.pairs_written,
+        matching_pairs: f.matching_pairs,
+        clusters: f.clusters,
+        clusters_with_duplicates: f.clusters_with_duplicates,
+        largest_cluster: f.largest_cluster,
+        threshold: f.threshold,
+        threshold_weight: f.threshold_weight,
+        weights: b.weights,
+        cluster_sizes: b.cluster_sizes,
+        rules: f.rules,
+        stage_seconds: f.stage_seconds,
+        total_seconds: f.total_seconds,
+        peak_rss_bytes: f.peak_rss_bytes,
+        threads: f.threads,
+        largest_clusters: b.largest_clusters,
+        flags_by_kind: f
             .flags
             .by_kind
             .iter()
             .map(|(k, &n)| (k.clone(), n))
             .collect(),
-        flags_by_province: summary
+        flags_by_province: f
             .flags
             .by_province
             .iter()
@@ -1472,12 +1555,12 @@ fn report_data(
                 )
             })
             .collect(),
-        conflicts,
-        values,
+        conflicts: b.conflicts,
+        values: b.values,
     }
 }
 
-fn write_report(out: &Path, html: &str) -> Result<AtomicFile> {
+pub(crate) fn write_report(out: &Path, html: &str) -> Result<AtomicFile> {
     use std::io::Write as _;
     let dest = out.join("report.html");
     let f = AtomicFile::create(&dest)?;

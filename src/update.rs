@@ -54,10 +54,12 @@ use crate::normalize::fxhash::FxBuild;
 use crate::normalize::text::Encoding;
 use crate::output::{prepare_dir, write_atomic, AtomicFile};
 use crate::pipeline::{
-    cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model, timed,
-    weight_of, write_pairs, Mode, ScoredPair, Scorer,
+    cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model, report_body,
+    report_data, timed, weight_of, write_pairs, write_report, Mode, ReportFacts, ScoredPair,
+    Scorer,
 };
 use crate::progress::Progress;
+use crate::report::html::RuleRow;
 use crate::report::parquet::ParquetOut;
 use crate::store::{Cid, RawRow, RecordId, RecordStore, Rejects, StoreBuilder};
 
@@ -74,6 +76,8 @@ pub struct UpdateOptions {
     pub snapshot: PathBuf,
     pub out: PathBuf,
     pub as_of: Date,
+    /// report.html lists names, dates of birth and provinces, not only ids.
+    pub show_values: bool,
 }
 
 /// How cluster ids changed (rows of `changes.parquet` are per record).
@@ -1093,7 +1097,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     // stage), and `clusters.parquet` and `changes.parquet` follow the cluster
     // ids on the clustering's thread. Only the index waits for both sides.
     let (
-        (ids, files, cluster_secs, (multi, largest), (flags, cut_pairs)),
+        (ids, files, cluster_secs, (multi, largest), (flags, cut_pairs), report_body),
         (pairs_file, new_postings, id_slots, beside_secs),
     ) = rayon::join(
         || {
@@ -1115,7 +1119,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
             let t2 = t.elapsed().as_secs_f64();
             let multi = clusters.with_duplicates();
             let largest = clusters.largest();
-            let ((clusters_file, changes_file), (flags, flags_file)) = rayon::join(
+            let ((clusters_file, changes_file), (flags, (flags_file, body))) = rayon::join(
                 || {
                     rayon::join(
                         || {
@@ -1158,13 +1162,36 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
                             weight: &|a, b| scorer.score(a, b).1,
                         },
                     );
-                    let file = write_flags(&opts.out, &store, &flags, false);
-                    ((summarize_flags(&store, &flags), cut.len() as u64), file)
+                    let (file, body) = rayon::join(
+                        || write_flags(&opts.out, &store, &flags, false),
+                        || {
+                            let names = ClusterNames::Carried {
+                                previous: &idx.cluster_names,
+                                of: &ids.names,
+                                created: &ids.created,
+                            };
+                            report_body(
+                                &store,
+                                &pairs,
+                                &clusters,
+                                link_w,
+                                &flags,
+                                &|a, b| scorer.score(a, b).1,
+                                false,
+                                opts.show_values,
+                                &|rep| names.get(ids.cluster_of[rep.index()] as usize).to_owned(),
+                            )
+                        },
+                    );
+                    (
+                        (summarize_flags(&store, &flags), cut.len() as u64),
+                        (file, body),
+                    )
                 },
             );
             let files = clusters_file.and_then(|c| Ok(vec![c, changes_file?, flags_file?]));
             let secs = (t1, t2 - t1, t.elapsed().as_secs_f64() - t2);
-            (ids, files, secs, (multi, largest), flags)
+            (ids, files, secs, (multi, largest), flags, body)
         },
         || {
             let t = Instant::now();
@@ -1249,6 +1276,13 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         )
     })?;
     let pairs_written = pairs.len() as u64;
+    // Pairs written per rule, for report.html (the first rule whose keys the
+    // two records share): update does not count again the candidates of
+    // unchanged records.
+    let mut per_rule = vec![0u64; rules.len()];
+    for p in &pairs {
+        per_rule[p.rule as usize] += 1;
+    }
     drop(pairs);
     st.finish("outputs written");
 
@@ -1282,10 +1316,52 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         peak_rss_bytes: peak_rss_bytes(),
         threads: rayon::current_num_threads(),
     };
+    let report = {
+        let facts = ReportFacts {
+            mode: "update",
+            changes: [
+                ("added", summary.added),
+                ("changed", summary.changed),
+                ("deleted", summary.deleted),
+                ("unchanged", summary.unchanged),
+            ]
+            .map(|(w, n)| (w.to_owned(), n))
+            .to_vec(),
+            inputs: std::slice::from_ref(&opts.snapshot),
+            records_per_input: vec![summary.records],
+            as_of: opts.as_of,
+            records: summary.records,
+            candidate_pairs: summary.candidate_pairs,
+            pairs_written: summary.pairs_written,
+            matching_pairs: summary.matching_pairs,
+            clusters: summary.clusters,
+            clusters_with_duplicates: summary.clusters_with_duplicates,
+            largest_cluster: summary.largest_cluster,
+            threshold: summary.threshold,
+            threshold_weight: link_w,
+            rules: rules
+                .iter()
+                .zip(per_rule)
+                .map(|(r, n)| RuleRow {
+                    rule: r.name.clone(),
+                    new_pairs: n,
+                    ..RuleRow::default()
+                })
+                .collect(),
+            stage_seconds: summary.stage_seconds.clone(),
+            total_seconds: summary.total_seconds,
+            peak_rss_bytes: summary.peak_rss_bytes,
+            threads: summary.threads,
+            flags: &summary.flags,
+        };
+        crate::report::html::render(&report_data(facts, report_body))
+    };
+    let report_file = write_report(&opts.out, &report)?;
     pairs_file.commit()?;
     for f in files {
         f.commit()?;
     }
+    report_file.commit()?;
     index.commit()?;
     write_atomic(&opts.out.join("model.json"), &model_json(&model, &tf))?;
     write_atomic(

@@ -57,6 +57,32 @@ fn partition(run: &Path) -> BTreeSet<BTreeSet<String>> {
     by.into_values().collect()
 }
 
+fn report(run: &Path) -> String {
+    std::fs::read_to_string(run.join("report.html")).expect("report.html")
+}
+
+/// The `<section id="{id}">` of a report, whole.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no section {id}"));
+    let len = html[start..].find("</section>").expect("section ends");
+    &html[start..start + len]
+}
+
+/// `n` with a comma every three digits, as the report writes counts.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The rows of a run's flags.parquet, in file order.
 fn flag_rows(run: &Path) -> Vec<Vec<Option<String>>> {
     let cols = read_columns(
@@ -294,6 +320,24 @@ fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
         sm["conflict_cut_pairs"],
         summary(&full)["conflict_cut_pairs"]
     );
+    // report.html: an update report with the run's counts, whose sections
+    // computed from pairs, clusters and flags are the full run's.
+    let (r_upd, r_full) = (report(&upd), report(&full));
+    assert!(r_upd.contains("<h1>dinhdanh update report</h1>"));
+    for (what, key) in [("added", "added"), ("deleted", "deleted")] {
+        let card = format!(
+            "<div class=\"v\">{}</div><div class=\"k\">records {what}</div>",
+            thousands(sm[key].as_u64().expect("count"))
+        );
+        assert!(r_upd.contains(&card), "no card {card}");
+    }
+    for id in ["weights", "sizes", "flags", "flags-province", "conflicts"] {
+        assert_eq!(
+            section(&r_upd, id),
+            section(&r_full, id),
+            "report section {id} differs from the full run's"
+        );
+    }
     // Every record of the snapshot is in clusters.parquet exactly once.
     assert_eq!(
         cluster_ids(&upd).len(),

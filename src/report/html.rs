@@ -33,8 +33,11 @@ pub const MAX_BINS: usize = 160;
 /// Everything the page shows, already aggregated.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReportData {
-    /// `dedupe` or `link`.
+    /// `dedupe`, `link` or `update`.
     pub mode: String,
+    /// `update` only: records added, changed, deleted and unchanged since
+    /// the previous run (shown as cards; empty for other modes).
+    pub changes: Vec<(String, u64)>,
     /// Input file names (no directories).
     pub inputs: Vec<String>,
     pub records_per_input: Vec<u64>,
@@ -620,7 +623,20 @@ fn summary_section(s: &mut String, d: &ReportData) {
         }
     }
     card(s, "records", &int(d.records), false);
-    card(s, "candidate pairs", &int(d.candidate_pairs), false);
+    for (what, n) in &d.changes {
+        card(s, &format!("records {what}"), &int(*n), false);
+    }
+    let update = d.mode == "update";
+    card(
+        s,
+        if update {
+            "new candidate pairs scored"
+        } else {
+            "candidate pairs"
+        },
+        &int(d.candidate_pairs),
+        false,
+    );
     card(s, "pairs written", &int(d.pairs_written), false);
     card(
         s,
@@ -723,6 +739,26 @@ fn sizes_section(s: &mut String, d: &ReportData) {
 }
 
 fn rules_section(s: &mut String, d: &ReportData) {
+    if d.mode == "update" {
+        // update scores only the pairs of added and changed records; the
+        // written pairs are what it can count for every rule.
+        s.push_str(r#"<section id="rules"><h2>Pairs written per blocking rule</h2><p class="note">Pairs written to pairs.parquet by the first rule whose keys the two records share. An update scores only the pairs of added and changed records, so it does not count candidates per rule; blocks that crossed the size cap are counted in summary.json.</p>"#);
+        let rows: Vec<(String, u64)> = d
+            .rules
+            .iter()
+            .map(|r| (r.rule.clone(), r.new_pairs))
+            .collect();
+        let chart = Rows {
+            id: "chart-rules",
+            title: "Pairs written per blocking rule",
+            value_label: "pairs written",
+            rows: plain_rows(&rows),
+            fmt: &|v| int(v as u64),
+        };
+        s.push_str(&chart.svg());
+        s.push_str("</section>\n");
+        return;
+    }
     s.push_str(r#"<section id="rules"><h2>Candidate pairs per blocking rule</h2><p class="note">Pairs each rule adds that no earlier rule found.</p>"#);
     if d.rules.is_empty() {
         s.push_str(&none("no blocking rules"));
@@ -1082,6 +1118,46 @@ mod tests {
             ),
             2
         );
+    }
+
+    /// An update report shows its change counts and the pairs written per
+    /// rule (it counts no candidates per rule), and says so.
+    #[test]
+    fn update_report_counts_changes_and_written_pairs() {
+        let d = ReportData {
+            mode: "update".into(),
+            changes: vec![("added".into(), 1234), ("deleted".into(), 5)],
+            rules: vec![
+                RuleRow {
+                    rule: "same_id".into(),
+                    new_pairs: 70,
+                    ..RuleRow::default()
+                },
+                RuleRow {
+                    rule: "name_dob".into(),
+                    new_pairs: 30,
+                    ..RuleRow::default()
+                },
+            ],
+            ..ReportData::default()
+        };
+        let html = render(&d);
+        assert!(html.contains("<h1>dinhdanh update report</h1>"));
+        assert!(html.contains(r#"<div class="v">1,234</div><div class="k">records added</div>"#));
+        assert!(html.contains(r#"<div class="v">5</div><div class="k">records deleted</div>"#));
+        assert!(html.contains("new candidate pairs scored"));
+        let rules = &html[html.find(r#"<section id="rules">"#).unwrap()..];
+        let rules = &rules[..rules.find("</section>").unwrap()];
+        assert!(rules.contains("Pairs written per blocking rule"));
+        assert_eq!(count(rules, r#"<g class="bar""#), 2);
+        assert!(!rules.contains("No block was skipped"));
+        // A dedupe report has neither.
+        let dedupe = render(&ReportData {
+            rules: d.rules.clone(),
+            ..ReportData::default()
+        });
+        assert!(!dedupe.contains("records added"));
+        assert!(dedupe.contains("Candidate pairs per blocking rule"));
     }
 
     #[test]
