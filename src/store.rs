@@ -57,6 +57,27 @@ impl Dob {
     pub fn month_index(self) -> i32 {
         i32::from(self.year) * 12 + i32::from(self.month)
     }
+    /// The same date with [`Dob::FUTURE`] decided against `today` instead of
+    /// the reference date it was normalized with: set when even the earliest
+    /// day the value can stand for (an unknown month or day counts as the
+    /// first) is after `today`, as `normalize::date::parse_date` decides it.
+    /// `update` uses it for the records it does not normalize again, whose
+    /// previous run may have had another `--as-of`.
+    pub fn with_future_as_of(self, today: normalize::date::Date) -> Dob {
+        let mut d = self;
+        d.flags &= !Dob::FUTURE;
+        if !d.is_missing() {
+            let earliest = normalize::date::Date {
+                year: d.year,
+                month: d.month.max(1),
+                day: d.day.max(1),
+            };
+            if earliest > today {
+                d.flags |= Dob::FUTURE;
+            }
+        }
+        d
+    }
 }
 
 /// A normalized ID number. `kind == NONE` means missing or invalid.
@@ -952,6 +973,48 @@ mod derive {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A date normalized against one reference date, with its future bit
+    /// redecided against another, is the date normalized against the other
+    /// (`parse_date` decides the bit independently, from the parsed parts).
+    #[test]
+    fn future_bit_redecided_as_normalizing_again() {
+        let d = |year, month, day| normalize::date::Date { year, month, day };
+        let inputs = [
+            "15/06/2030",
+            "06/2030",
+            "2030",
+            "30/02/2030",
+            "01/01/2030",
+            "01/03/2030",
+            "15/06/1971",
+            "1900",
+            "",
+            "not a date",
+        ];
+        let todays = [
+            d(2026, 11, 29),
+            d(2029, 12, 31),
+            d(2030, 1, 1),
+            d(2030, 2, 28),
+            d(2030, 3, 1),
+            d(2030, 6, 14),
+            d(2030, 6, 15),
+            d(2031, 1, 1),
+        ];
+        let mut flipped = 0;
+        for v in inputs {
+            for &t1 in &todays {
+                for &t2 in &todays {
+                    let (a, b) = (derive::dob(v, t1), derive::dob(v, t2));
+                    assert_eq!(a.with_future_as_of(t2), b, "{v:?}: {t1:?} then {t2:?}");
+                    flipped += usize::from(a.flags != b.flags);
+                }
+            }
+        }
+        // The reference dates straddle the inputs, so the bit does change.
+        assert!(flipped > 20, "{flipped}");
+    }
 
     #[test]
     fn names_built_in_chunks_equal_names_built_at_once() {

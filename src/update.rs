@@ -494,6 +494,7 @@ fn merged_store(
     maps: &CodeMaps,
     config: &Config,
     source: String,
+    as_of: Date,
 ) -> RecordStore {
     let old = &idx.store;
     let fresh = &snap.fresh;
@@ -532,7 +533,15 @@ fn merged_store(
             (false, j) => old.address[j],
         })
         .collect();
-    let dob = column!(dob);
+    // An unchanged record keeps its normalization, but "future" is relative
+    // to this run's reference date, which may not be the previous run's.
+    let dob = (0..n)
+        .into_par_iter()
+        .map(|i| match pick(i) {
+            (true, m) => fresh.dob[m],
+            (false, j) => old.dob[j].with_future_as_of(as_of),
+        })
+        .collect();
     let sex = column!(sex);
     let cid = column!(cid);
     let province = column!(province);
@@ -906,7 +915,9 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         .unwrap_or_default();
     let store = timed(&mut stages, "merge", || {
         let maps = merge_dictionaries(&mut idx, &snap.fresh);
-        Ok(merged_store(&mut idx, &mut snap, &maps, &config, source))
+        Ok(merged_store(
+            &mut idx, &mut snap, &maps, &config, source, opts.as_of,
+        ))
     })?;
     // Whether the unchanged records kept their relative order (then the
     // clustering can be redone for the changed components only, see
@@ -1227,7 +1238,8 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
     stages.push(("cluster".into(), cluster_secs.0));
     stages.push(("cluster ids".into(), cluster_secs.1));
     stages.push((
-        "clusters.parquet, changes.parquet (after cluster ids)".into(),
+        "flags, clusters.parquet, changes.parquet, flags.parquet, report (after cluster ids)"
+            .into(),
         cluster_secs.2,
     ));
     stages.push((

@@ -188,20 +188,29 @@ fn make_snapshot_tagged(old: &Path, new: &Path, reorder: bool, tag: &str) -> (u6
 
 /// A province no register has.
 const UNKNOWN_PROVINCE: &str = "Tỉnh Atlantis";
+/// Birth dates after the previous run's reference date (2026-11-01); the
+/// first is before this run's ([`AS_OF`]), the second after it.
+const EARLIER_FUTURE_DOB: &str = "15/06/2030";
+const LATER_FUTURE_DOB: &str = "15/06/2040";
+const AS_OF: &str = "2031-01-01";
 
 /// Copies a snapshot with every 97th row's province replaced by
-/// [`UNKNOWN_PROVINCE`] (the generator writes only known provinces).
+/// [`UNKNOWN_PROVINCE`] and every 89th and 83rd row's date of birth by a
+/// future one (the generator writes neither).
 fn with_unknown_provinces(from: &Path, to: &Path) {
     let names = Source::open(from).expect("opens").columns();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut cols = read_columns(from, &refs);
-    let p = names
-        .iter()
-        .position(|x| x == "province")
-        .expect("generated column");
-    for (i, v) in cols[p].iter_mut().enumerate() {
+    let col = |n: &str| names.iter().position(|x| x == n).expect("generated column");
+    let (p, dob) = (col("province"), col("date_of_birth"));
+    for i in 0..cols[p].len() {
         if i % 97 == 0 {
-            *v = Some(UNKNOWN_PROVINCE.into());
+            cols[p][i] = Some(UNKNOWN_PROVINCE.into());
+        }
+        if i % 89 == 1 {
+            cols[dob][i] = Some(EARLIER_FUTURE_DOB.into());
+        } else if i % 83 == 2 {
+            cols[dob][i] = Some(LATER_FUTURE_DOB.into());
         }
     }
     write_parquet(to, &names, &cols);
@@ -233,8 +242,11 @@ fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
     if let Some(c) = config {
         cfg = vec!["--config", s(c)];
     }
+    // The previous run's reference date is before the made-up birth dates
+    // of 2030, this run's after them: unchanged records' `future_date`
+    // flags must be decided again.
     let old = d.join("old");
-    let mut args = vec!["dedupe"];
+    let mut args = vec!["dedupe", "--as-of", "2026-11-01"];
     args.extend(&cfg);
     args.extend([s(&old_snap), "--out", s(&old)]);
     ok(&args);
@@ -248,12 +260,14 @@ fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
         s(&old),
         "--model",
         s(&model),
+        "--as-of",
+        AS_OF,
         s(&new_snap),
         "--out",
         s(&upd),
     ]);
     let full = d.join("full");
-    let mut args = vec!["dedupe", "--model", s(&model)];
+    let mut args = vec!["dedupe", "--model", s(&model), "--as-of", AS_OF];
     args.extend(&cfg);
     args.extend([s(&new_snap), "--out", s(&full)]);
     ok(&args);
@@ -295,6 +309,7 @@ fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
         "multiple_ids",
         "shared_id",
         "unknown_province",
+        "future_date",
     ] {
         assert!(
             f_upd.iter().any(|r| r[0].as_deref() == Some(kind)),
@@ -315,6 +330,29 @@ fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
         .map(|i| snap[0][i].clone().expect("record id"))
         .collect();
     assert_eq!(flagged, expected);
+    // Likewise `future_date`: the 2040 birth dates only; the previous run
+    // (an earlier reference date) had flagged the 2030 ones too.
+    let future = |f: &[Vec<Option<String>>]| -> BTreeSet<String> {
+        f.iter()
+            .filter(|r| r[0].as_deref() == Some("future_date"))
+            .map(|r| r[1].clone().expect("record id"))
+            .collect()
+    };
+    let snap = read_columns(&new_snap, &["record_id", "date_of_birth"]);
+    let expected: BTreeSet<String> = (0..snap[0].len())
+        .filter(|&i| snap[1][i].as_deref() == Some(LATER_FUTURE_DOB))
+        .map(|i| snap[0][i].clone().expect("record id"))
+        .collect();
+    assert_eq!(future(&f_upd), expected);
+    let prev = read_columns(&old_snap, &["record_id", "date_of_birth"]);
+    let expected_before: BTreeSet<String> = (0..prev[0].len())
+        .filter(|&i| {
+            let v = prev[1][i].as_deref();
+            v == Some(EARLIER_FUTURE_DOB) || v == Some(LATER_FUTURE_DOB)
+        })
+        .map(|i| prev[0][i].clone().expect("record id"))
+        .collect();
+    assert_eq!(future(&flag_rows(&old)), expected_before);
     assert_eq!(sm["flags"], summary(&full)["flags"]);
     assert_eq!(
         sm["conflict_cut_pairs"],
@@ -356,6 +394,8 @@ fn update_equals_full_dedupe(config: Option<&Path>, reorder: bool, seed: &str) {
         "update",
         "--previous",
         s(&upd),
+        "--as-of",
+        AS_OF,
         s(&new_snap),
         "--out",
         s(&again),
@@ -463,21 +503,29 @@ fn layered_index_over_nights_compaction_and_deleted_previous_run() {
     }
     // A damaged layered index is refused with the file named and nothing
     // written: a delta file one record short; a base map sending two base
-    // entries to one record; a flag set that is not a roaring bitmap; one
-    // naming a record past the end.
+    // entries to one record; a flag set that is not a roaring bitmap, one
+    // with bytes after it, one naming a record past the end, one repairing
+    // records another encoding's set repairs too.
     type Damage = fn(&mut Vec<u8>);
-    let damage: [(&str, Damage); 4] = [
-        ("delta.name.u32", |b| b.truncate(b.len() - 4)),
-        ("province_unknown.roaring", |b| {
+    let damage: [(&str, &str, Damage); 6] = [
+        ("province_unknown.roaring", "bytes after", |b| b.push(0)),
+        ("repaired.cp1258.roaring", "also in repaired.", |b| {
+            b.clear();
+            roaring::RoaringBitmap::from_iter(0..2000u32)
+                .serialize_into(&mut *b)
+                .expect("serialize");
+        }),
+        ("delta.name.u32", "damaged", |b| b.truncate(b.len() - 4)),
+        ("province_unknown.roaring", "not a roaring bitmap", |b| {
             *b = b"not a bitmap".to_vec();
         }),
-        ("repaired.vni.roaring", |b| {
+        ("repaired.vni.roaring", "out of range", |b| {
             b.clear();
             roaring::RoaringBitmap::from_iter([4_000_000_000u32])
                 .serialize_into(&mut *b)
                 .expect("serialize");
         }),
-        ("base_map.u32", |b| {
+        ("base_map.u32", "damaged", |b| {
             let live: Vec<usize> = (0..b.len() / 4)
                 .filter(|&i| b[4 * i..4 * i + 4] != [0xFF; 4])
                 .take(2)
@@ -486,7 +534,7 @@ fn layered_index_over_nights_compaction_and_deleted_previous_run() {
             b[4 * live[1]..4 * live[1] + 4].copy_from_slice(&first);
         }),
     ];
-    for (file, edit) in damage {
+    for (file, why, edit) in damage {
         let bad = d.join("bad-prev");
         std::fs::create_dir_all(bad.join("index")).expect("mkdir");
         for e in std::fs::read_dir(&run1)
@@ -511,7 +559,7 @@ fn layered_index_over_nights_compaction_and_deleted_previous_run() {
         fails(
             &["update", "--previous", s(&bad), s(&snap1), "--out", s(&out)],
             2,
-            &["damaged", file],
+            &["damaged", file, why],
             &out,
         );
         std::fs::remove_dir_all(&bad).expect("remove");
