@@ -739,27 +739,26 @@ fn sizes_section(s: &mut String, d: &ReportData) {
 }
 
 fn rules_section(s: &mut String, d: &ReportData) {
-    if d.mode == "update" {
-        // update scores only the pairs of added and changed records; the
-        // written pairs are what it can count for every rule.
-        s.push_str(r#"<section id="rules"><h2>Pairs written per blocking rule</h2><p class="note">Pairs written to pairs.parquet by the first rule whose keys the two records share. An update scores only the pairs of added and changed records, so it does not count candidates per rule; blocks that crossed the size cap are counted in summary.json.</p>"#);
-        let rows: Vec<(String, u64)> = d
-            .rules
-            .iter()
-            .map(|r| (r.rule.clone(), r.new_pairs))
-            .collect();
-        let chart = Rows {
-            id: "chart-rules",
-            title: "Pairs written per blocking rule",
-            value_label: "pairs written",
-            rows: plain_rows(&rows),
-            fmt: &|v| int(v as u64),
-        };
-        s.push_str(&chart.svg());
-        s.push_str("</section>\n");
-        return;
-    }
-    s.push_str(r#"<section id="rules"><h2>Candidate pairs per blocking rule</h2><p class="note">Pairs each rule adds that no earlier rule found.</p>"#);
+    // update scores only the pairs of added and changed records; the written
+    // pairs are what it can count for every rule.
+    let update = d.mode == "update";
+    let (title, note, value_label) = if update {
+        (
+            "Pairs written per blocking rule",
+            "Pairs written to pairs.parquet by the first rule whose keys the two records share. An update scores only the pairs of added and changed records, so it does not count candidates per rule; blocks that crossed the size cap are counted in summary.json.",
+            "pairs written",
+        )
+    } else {
+        (
+            "Candidate pairs per blocking rule",
+            "Pairs each rule adds that no earlier rule found.",
+            "new candidate pairs",
+        )
+    };
+    let _ = write!(
+        s,
+        r#"<section id="rules"><h2>{title}</h2><p class="note">{note}</p>"#
+    );
     if d.rules.is_empty() {
         s.push_str(&none("no blocking rules"));
     } else {
@@ -770,12 +769,16 @@ fn rules_section(s: &mut String, d: &ReportData) {
             .collect();
         let chart = Rows {
             id: "chart-rules",
-            title: "Candidate pairs per blocking rule",
-            value_label: "new candidate pairs",
+            title,
+            value_label,
             rows: plain_rows(&rows),
             fmt: &|v| int(v as u64),
         };
         s.push_str(&chart.svg());
+        if update {
+            s.push_str("</section>\n");
+            return;
+        }
         let skipped: Vec<&RuleRow> = d.rules.iter().filter(|r| r.oversized_blocks > 0).collect();
         if skipped.is_empty() {
             s.push_str(r#"<p class="note">No block was skipped for size.</p>"#);
