@@ -1231,15 +1231,13 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
             }
         },
     );
-    let facts = ReportFacts {
+    let report = crate::report::html::ReportData {
         mode: match opts.mode {
             Mode::Dedupe => "dedupe",
             Mode::Link => "link",
-        },
-        changes: Vec::new(),
-        inputs: &opts.inputs,
+        }
+        .to_owned(),
         records_per_input: summary.records_per_input.clone(),
-        as_of: opts.as_of,
         records: summary.records,
         candidate_pairs: summary.candidate_pairs,
         pairs_written: summary.pairs_written,
@@ -1264,9 +1262,14 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         total_seconds: summary.total_seconds,
         peak_rss_bytes: summary.peak_rss_bytes,
         threads: summary.threads,
-        flags: &summary.flags,
+        ..body
     };
-    let report = crate::report::html::render(&report_data(facts, body));
+    let report = crate::report::html::render(&with_run_facts(
+        report,
+        &opts.inputs,
+        opts.as_of,
+        &summary.flags,
+    ));
     let mut files = files;
     files.push(write_report(&opts.out, &report)?);
     // Everything is complete under temporary names: rename all together.
@@ -1288,17 +1291,9 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
 }
 
 /// The parts of report.html read from the run's records, pairs, clusters
-/// and flags (O(n) over records and pairs); [`report_data`] adds the run's
-/// counts. `update` builds it while its clusters are at hand.
-pub(crate) struct ReportBody {
-    weights: crate::report::html::Histogram,
-    cluster_sizes: Vec<(u64, u64)>,
-    largest_clusters: Vec<crate::report::html::ClusterRow>,
-    conflicts: Vec<crate::report::html::ConflictRow>,
-    values: Option<Vec<(String, crate::report::html::RecordValues)>>,
-}
-
-/// [`ReportBody`] of a run. `link`: records are named `source:id`, as in
+/// and flags (O(n) over records and pairs); the caller fills in the run's
+/// counts and [`with_run_facts`] the rest. `update` builds it while its
+/// clusters are at hand. `link`: records are named `source:id`, as in
 /// clusters.parquet; `cluster_name(rep)`: the id of the cluster whose
 /// representative is record `rep`.
 #[allow(clippy::too_many_arguments)]
@@ -1312,7 +1307,7 @@ pub(crate) fn report_body(
     link: bool,
     show_values: bool,
     cluster_name: &dyn Fn(RecordId) -> String,
-) -> ReportBody {
+) -> crate::report::html::ReportData {
     use crate::flags::FlagKind;
     use crate::report::html::{self as h, ClusterRow, ConflictRow, RecordValues};
     let shown_id = |r: RecordId| {
@@ -1461,47 +1456,26 @@ pub(crate) fn report_body(
             })
             .collect()
     });
-    ReportBody {
+    h::ReportData {
         weights: h::Histogram::from_weights(pairs.iter().map(|p| p.weight), link_w),
         cluster_sizes: h::size_distribution(roots().map(|i| u64::from(clusters.size[i]))),
         largest_clusters,
         conflicts,
         values,
+        ..h::ReportData::default()
     }
 }
 
-/// The run's settings and counts report.html shows beside [`ReportBody`].
-pub(crate) struct ReportFacts<'a> {
-    pub mode: &'static str,
-    /// `update`: (what, records) for added, changed, deleted, unchanged.
-    pub changes: Vec<(String, u64)>,
-    pub inputs: &'a [PathBuf],
-    pub records_per_input: Vec<u64>,
-    pub as_of: Date,
-    pub records: u64,
-    pub candidate_pairs: u64,
-    pub pairs_written: u64,
-    pub matching_pairs: u64,
-    pub clusters: u64,
-    pub clusters_with_duplicates: u64,
-    pub largest_cluster: u64,
-    pub threshold: f64,
-    pub threshold_weight: f64,
-    pub rules: Vec<crate::report::html::RuleRow>,
-    pub stage_seconds: Vec<(String, f64)>,
-    pub total_seconds: f64,
-    pub peak_rss_bytes: Option<u64>,
-    pub threads: usize,
-    pub flags: &'a FlagSummary,
-}
-
-/// The aggregates report.html shows.
-pub(crate) fn report_data(f: ReportFacts<'_>, b: ReportBody) -> crate::report::html::ReportData {
+/// `report` with what every run shows the same way: its input file names,
+/// the program version, the reference date and the flag counts.
+pub(crate) fn with_run_facts(
+    report: crate::report::html::ReportData,
+    inputs: &[PathBuf],
+    as_of: Date,
+    flags: &FlagSummary,
+) -> crate::report::html::ReportData {
     crate::report::html::ReportData {
-        mode: f.mode.to_owned(),
-        changes: f.changes,
-        inputs: f
-            .inputs
+        inputs: inputs
             .iter()
             .map(|p| {
                 p.file_name().map_or_else(
@@ -1510,37 +1484,10 @@ pub(crate) fn report_data(f: ReportFacts<'_>, b: ReportBody) -> crate::report::h
                 )
             })
             .collect(),
-        records_per_input: f.records_per_input,
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        as_of: format!(
-            "{:04}-{:02}-{:02}",
-            f.as_of.year, f.as_of.month, f.as_of.day
-        ),
-        records: f.records,
-        candidate_pairs: f.candidate_pairs,
-        pairs_written: f.pairs_written,
-        matching_pairs: f.matching_pairs,
-        clusters: f.clusters,
-        clusters_with_duplicates: f.clusters_with_duplicates,
-        largest_cluster: f.largest_cluster,
-        threshold: f.threshold,
-        threshold_weight: f.threshold_weight,
-        weights: b.weights,
-        cluster_sizes: b.cluster_sizes,
-        rules: f.rules,
-        stage_seconds: f.stage_seconds,
-        total_seconds: f.total_seconds,
-        peak_rss_bytes: f.peak_rss_bytes,
-        threads: f.threads,
-        largest_clusters: b.largest_clusters,
-        flags_by_kind: f
-            .flags
-            .by_kind
-            .iter()
-            .map(|(k, &n)| (k.clone(), n))
-            .collect(),
-        flags_by_province: f
-            .flags
+        as_of: format!("{:04}-{:02}-{:02}", as_of.year, as_of.month, as_of.day),
+        flags_by_kind: flags.by_kind.iter().map(|(k, &n)| (k.clone(), n)).collect(),
+        flags_by_province: flags
             .by_province
             .iter()
             .map(|p| {
@@ -1555,8 +1502,7 @@ pub(crate) fn report_data(f: ReportFacts<'_>, b: ReportBody) -> crate::report::h
                 )
             })
             .collect(),
-        conflicts: b.conflicts,
-        values: b.values,
+        ..report
     }
 }
 

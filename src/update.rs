@@ -55,11 +55,10 @@ use crate::normalize::text::Encoding;
 use crate::output::{prepare_dir, write_atomic, AtomicFile};
 use crate::pipeline::{
     cluster_pairs, model_hash, model_json, peak_rss_bytes, present_roles, read_model, report_body,
-    report_data, timed, weight_of, write_pairs, write_report, Mode, ReportFacts, ScoredPair,
-    Scorer,
+    timed, weight_of, with_run_facts, write_pairs, write_report, Mode, ScoredPair, Scorer,
 };
 use crate::progress::Progress;
-use crate::report::html::RuleRow;
+use crate::report::html::{ReportData, RuleRow};
 use crate::report::parquet::ParquetOut;
 use crate::store::{Cid, RawRow, RecordId, RecordStore, Rejects, StoreBuilder};
 
@@ -1329,8 +1328,8 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
         threads: rayon::current_num_threads(),
     };
     let report = {
-        let facts = ReportFacts {
-            mode: "update",
+        let report = ReportData {
+            mode: "update".to_owned(),
             changes: [
                 ("added", summary.added),
                 ("changed", summary.changed),
@@ -1339,9 +1338,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
             ]
             .map(|(w, n)| (w.to_owned(), n))
             .to_vec(),
-            inputs: std::slice::from_ref(&opts.snapshot),
             records_per_input: vec![summary.records],
-            as_of: opts.as_of,
             records: summary.records,
             candidate_pairs: summary.candidate_pairs,
             pairs_written: summary.pairs_written,
@@ -1364,9 +1361,15 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<UpdateSummary
             total_seconds: summary.total_seconds,
             peak_rss_bytes: summary.peak_rss_bytes,
             threads: summary.threads,
-            flags: &summary.flags,
+            ..report_body
         };
-        crate::report::html::render(&report_data(facts, report_body))
+        let report = with_run_facts(
+            report,
+            std::slice::from_ref(&opts.snapshot),
+            opts.as_of,
+            &summary.flags,
+        );
+        crate::report::html::render(&report)
     };
     let report_file = write_report(&opts.out, &report)?;
     pairs_file.commit()?;
