@@ -19,13 +19,13 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use dinhdanh::block::{parse_rule, Blocker};
+use dinhdanh::block::Blocker;
 use dinhdanh::cluster::{conflict_aware_components, connected_components, WeightedPair};
-use dinhdanh::compare::{compare, comparisons, Packed};
 use dinhdanh::config::Config;
 use dinhdanh::generate::{generate, GenerateConfig};
+use dinhdanh::load::input::load_store;
 use dinhdanh::normalize::date::Date;
-use dinhdanh::pipeline::load_store;
+use dinhdanh::score::compare::{compare, comparisons, Packed};
 use dinhdanh::store::{Cid, RecordId, RecordStore};
 
 const RECORDS: u64 = 100_000;
@@ -47,14 +47,7 @@ fn store() -> (tempfile::TempDir, RecordStore, Config) {
 
 fn bench(c: &mut Criterion) {
     let (_dir, store, config) = store();
-    let rules = || {
-        config
-            .blocking
-            .rules
-            .iter()
-            .map(|r| parse_rule(r, &config).expect("default rules parse"))
-            .collect::<Vec<_>>()
-    };
+    let rules = || config.blocking_rules().expect("default rules parse");
     let max = config.blocking.max_block_size;
 
     let mut g = c.benchmark_group("stages");

@@ -48,15 +48,25 @@ both() {
   done
 }
 
-# summary.json without the run's own measurements.
+# summary.json without the run's own measurements, keys sorted: the values
+# must be equal; a change of key order alone is reported, not failed (one
+# Summary type serves every job since issue 19, and moved update's
+# `threshold` two keys up).
 strip_summary() {
   python3 - "$1" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-for k in ("stage_seconds", "total_seconds", "peak_rss_bytes", "threads", "created", "started", "finished"):
+for k in ("stage_seconds", "total_seconds", "peak_rss_bytes", "threads"):
     s.pop(k, None)
-print(json.dumps(s, sort_keys=True, indent=1))
+# update names the previous run, which is each side's own directory.
+if "previous" in s:
+    s["previous"] = s["previous"].replace("/old/", "/SIDE/").replace("/new/", "/SIDE/")
+print(json.dumps(s, indent=1, sort_keys=True))
 PY
+}
+
+key_order() {
+  python3 -c 'import json,sys; print(list(json.load(open(sys.argv[1]))))' "$1"
 }
 
 # report.html without its #timings section.
@@ -71,7 +81,7 @@ PY
 compare_dir() { # compare_dir TAG: every file under old/TAG against new/TAG
   local tag=$1 a=$work/old/$1 b=$work/new/$1
   local files
-  files=$( (cd "$a" && find . -type f; cd "$b" && find . -type f) | sort -u)
+  files=$( { (cd "$a" && find . -type f); (cd "$b" && find . -type f); } | sort -u)
   local n=0 differ=0
   while read -r f; do
     n=$((n + 1))
@@ -80,7 +90,8 @@ compare_dir() { # compare_dir TAG: every file under old/TAG against new/TAG
     fi
     case "$f" in
       */summary.json|./summary.json)
-        cmp -s <(strip_summary "$a/$f") <(strip_summary "$b/$f") || { echo "  $tag/$f differs (outside timings)"; differ=$((differ + 1)); } ;;
+        cmp -s <(strip_summary "$a/$f") <(strip_summary "$b/$f") || { echo "  $tag/$f differs (outside timings)"; differ=$((differ + 1)); }
+        cmp -s <(key_order "$a/$f") <(key_order "$b/$f") || echo "  $tag/$f: same keys and values, in another order" ;;
       */report.html|./report.html)
         cmp -s <(strip_report "$a/$f") <(strip_report "$b/$f") || { echo "  $tag/$f differs (outside #timings)"; differ=$((differ + 1)); } ;;
       *)
@@ -153,14 +164,14 @@ compare_dir update
 echo "explain" >&2
 pair=$(python3 - "$work/old/dedupe/pairs.parquet" <<'PY'
 import sys, pyarrow.parquet as pq
-t = pq.read_table(sys.argv[1], columns=["record_id_1", "record_id_2"]).slice(0, 1)
-print(t["record_id_1"][0].as_py(), t["record_id_2"][0].as_py())
+t = pq.read_table(sys.argv[1], columns=["left_id", "right_id"]).slice(0, 1)
+print(t["left_id"][0].as_py(), t["right_id"][0].as_py())
 PY
 )
 read -r id1 id2 <<<"$pair"
 for side in old new; do
   bin=${!side}
-  "$bin" explain --run "$work/old/dedupe" "$id1" "$id2" >"$work/$side/explain.txt"
+  "$bin" explain --run "$work/$side/dedupe" "$id1" "$id2" >"$work/$side/explain.txt"
 done
 if cmp -s "$work/old/explain.txt" "$work/new/explain.txt"; then echo "explain: identical"; else echo "explain: differs"; failed=1; fi
 

@@ -32,7 +32,8 @@
 
 use rayon::prelude::*;
 
-use crate::store::RecordId;
+use crate::score::scorer::ScoredPair;
+use crate::store::{Cid, RecordId, RecordStore};
 
 /// Disjoint sets over record indices.
 pub struct UnionFind {
@@ -241,6 +242,37 @@ pub fn conflict_aware_components(
         clusters: connected_components(n, edges, less),
         cut,
     }
+}
+
+/// Clusters the records linked by pairs at or above `link_w`: the one place
+/// `dedupe` and `update` cluster, so their partitions agree.
+pub(crate) fn cluster_pairs(
+    store: &RecordStore,
+    pairs: &[ScoredPair],
+    link_w: f64,
+) -> ConflictAware {
+    let matching: Vec<WeightedPair> = pairs
+        .iter()
+        .filter(|p| p.weight >= link_w)
+        .map(|p| WeightedPair {
+            a: p.a,
+            b: p.b,
+            weight: p.weight,
+        })
+        .collect();
+    conflict_aware_components(
+        store.len(),
+        matching,
+        |i| {
+            let c = store.cid[i as usize];
+            (c.kind == Cid::PERSONAL).then_some(c.value)
+        },
+        |x, y| {
+            let (x, y) = (RecordId(x), RecordId(y));
+            (store.record_id(x), store.source[x.index()])
+                < (store.record_id(y), store.source[y.index()])
+        },
+    )
 }
 
 #[cfg(test)]

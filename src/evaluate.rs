@@ -83,7 +83,7 @@ use crate::intern::Interner;
 use crate::load::{
     is_string_list_type, is_string_type, Source, StringColumn, StringListColumn, DEFAULT_BATCH_SIZE,
 };
-use crate::report::parquet::ParquetOut;
+use crate::write::parquet::ParquetOut;
 
 /// The columns a truth file must have.
 pub const TRUTH_COLUMNS: [&str; 5] = [

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::normalize::text::Encoding;
-use crate::pipeline::ScoredPair;
+use crate::score::scorer::ScoredPair;
 use crate::store::{Cid, Dob, ExtraColumn, NameEntry, NameTable, RawRow, RecordId, RecordStore};
 
 /// The on-disk format version; `update` refuses any other.
@@ -1863,7 +1863,7 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         id_ends,
         source: vec![0; n],
         sources: vec!["previous".into()],
-        present: crate::pipeline::present_roles(config),
+        present: crate::store::Present::for_config(config),
         name,
         names,
         dob,

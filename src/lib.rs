@@ -1,23 +1,25 @@
 //! # dinhdanh — find the same person across Vietnamese population records
 //!
-//! The pipeline is load → normalize → block → compare/score → cluster → flag
-//! → write. This crate is the library behind the `dinhdanh` command.
+//! The pipeline is load → normalize → block → score → cluster → flags →
+//! write (and the run index). This crate is the library behind the
+//! `dinhdanh` command; each stage is one module, and the jobs compose them.
 //!
 //! | stage | module |
 //! | --- | --- |
-//! | load | [`load`], [`store`] |
+//! | configuration | [`config`] (settings, blocking-rule grammar) |
+//! | load | [`load`] (files → Arrow batches → [`store::RecordStore`]) |
 //! | normalize | [`normalize`] |
 //! | block | [`block`] |
-//! | compare / score | [`compare`], [`model`] |
+//! | score | [`score`] (comparisons, model, training, scorer) |
 //! | cluster | [`cluster`] |
-//! | flag | [`flags`] |
-//! | write | [`report`], [`output`] |
-//! | orchestration | [`pipeline`] |
+//! | flags | [`flags`] |
+//! | write | [`write`] (Parquet tables, report.html), [`output`] (atomic files) |
+//! | run index | [`index`] |
+//! | jobs | [`jobs`] (dedupe, link, update, explain, blocking-report) |
 //! | tooling | [`generate`], [`evaluate`] |
 
 pub mod block;
 pub mod cluster;
-pub mod compare;
 pub mod config;
 pub mod datasets;
 pub mod error;
@@ -26,14 +28,13 @@ pub mod flags;
 pub mod generate;
 pub mod index;
 pub mod intern;
+pub mod jobs;
 pub mod load;
-pub mod model;
 pub mod normalize;
 pub mod output;
-pub mod pipeline;
 pub mod progress;
-pub mod report;
+pub mod score;
 pub mod store;
-pub mod update;
+pub mod write;
 
 pub use error::{Error, Result};

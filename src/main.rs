@@ -7,13 +7,14 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use dinhdanh::config::Mode;
 use dinhdanh::config::{Config, DEFAULT_CONFIG};
 use dinhdanh::evaluate::{evaluate_run, EvalOptions};
 use dinhdanh::generate::{generate, GenerateConfig, OutputFormat};
+use dinhdanh::jobs::update::{update, UpdateOptions};
+use dinhdanh::jobs::{dedupe, explain, RunOptions};
 use dinhdanh::normalize::date::Date;
-use dinhdanh::pipeline::{self, Mode, RunOptions};
 use dinhdanh::progress::Progress;
-use dinhdanh::update::{update, UpdateOptions};
 use dinhdanh::{Error, Result};
 
 #[derive(Parser)]
@@ -274,7 +275,29 @@ fn load_config(path: &Option<PathBuf>) -> Result<Config> {
     }
 }
 
+/// glibc keeps memory freed by a stage in its arenas, and raises its mmap
+/// threshold as large blocks are freed, so the next stage's allocations come
+/// from the heap and a national run's peak carries the previous stage's
+/// garbage. A fixed trim threshold (which also fixes the mmap threshold) hands
+/// freed memory back: the 100 M peak in docs/BENCHMARKS.md was measured with
+/// this setting, which runs used to need `MALLOC_TRIM_THRESHOLD_=1048576` in
+/// the environment for. A value the user sets there is left alone.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    if std::env::var_os("MALLOC_TRIM_THRESHOLD_").is_none() {
+        // SAFETY: mallopt only sets an allocator parameter; no other thread
+        // exists yet.
+        unsafe {
+            libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 20);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() -> ExitCode {
+    tune_allocator();
     // Rust ignores SIGPIPE, so `dinhdanh evaluate | head` would panic in
     // println!; end quietly instead, as other command-line tools do.
     let default_hook = std::panic::take_hook();
@@ -373,12 +396,12 @@ fn run(command: Command, progress: &Progress) -> Result<()> {
         Command::Normalize(a) => normalize_lines(a),
         Command::BlockingReport(a) => {
             let config = load_config(&a.config)?;
-            let report = pipeline::blocking_report(&config, &a.inputs)?;
+            let report = explain::blocking_report(&config, &a.inputs)?;
             print!("{report}");
             Ok(())
         }
         Command::Explain(a) => {
-            let text = pipeline::explain(&a.run, &a.id1, &a.id2)?;
+            let text = explain::explain(&a.run, &a.id1, &a.id2)?;
             print!("{text}");
             Ok(())
         }
@@ -407,9 +430,9 @@ fn run_pipeline(mode: Mode, inputs: Vec<PathBuf>, a: RunArgs, progress: &Progres
             .num_threads(threads)
             .build()
             .map_err(|e| Error::usage(format!("config key run.threads: {e}")))?
-            .install(|| pipeline::run(&opts, progress))?
+            .install(|| dedupe::run(&opts, progress))?
     } else {
-        pipeline::run(&opts, progress)?
+        dedupe::run(&opts, progress)?
     };
     println!(
         "{}",
@@ -434,7 +457,7 @@ fn demo(a: DemoArgs, progress: &Progress) -> Result<()> {
         as_of: Date::today(),
         show_values: false,
     };
-    let summary = pipeline::run(&opts, progress)?;
+    let summary = dedupe::run(&opts, progress)?;
     let ev = evaluate_run(
         &data.join("truth.parquet"),
         &run_dir.join("clusters.parquet"),

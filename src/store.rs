@@ -184,6 +184,21 @@ pub struct Present {
     pub address: bool,
 }
 
+impl Present {
+    /// Which roles the config gives the input.
+    pub fn for_config(config: &Config) -> Present {
+        let cols = &config.columns;
+        Present {
+            name: cols.full_name.is_some() || cols.given_name.is_some(),
+            dob: cols.date_of_birth.is_some(),
+            sex: cols.sex.is_some(),
+            citizen_id: cols.citizen_id.is_some(),
+            province: cols.province.is_some(),
+            address: cols.address.is_some(),
+        }
+    }
+}
+
 /// The loaded, normalized records.
 #[derive(Debug)]
 pub struct RecordStore {

@@ -3,10 +3,12 @@
 
 use std::path::Path;
 
-use dinhdanh::block::{parse_rule, Blocker};
+use dinhdanh::config::parse_rule;
+
+use dinhdanh::block::Blocker;
 use dinhdanh::config::Config;
+use dinhdanh::load::input::load_store;
 use dinhdanh::normalize::date::Date;
-use dinhdanh::pipeline::load_store;
 
 /// Pairs of record ids the rules emit, each pair and the list sorted (a pair
 /// emitted twice appears twice).

@@ -3,12 +3,14 @@
 //! for every pair: checked here on generated records (every corruption the
 //! generator makes) over random pairs and every pair inside the blocks.
 
-use dinhdanh::block::{parse_rule, Blocker};
-use dinhdanh::compare::{compare, comparisons, Packed};
+use dinhdanh::config::parse_rule;
+
+use dinhdanh::block::Blocker;
 use dinhdanh::config::Config;
 use dinhdanh::generate::{generate, GenerateConfig};
+use dinhdanh::load::input::load_store;
 use dinhdanh::normalize::date::Date;
-use dinhdanh::pipeline::load_store;
+use dinhdanh::score::compare::{compare, comparisons, Packed};
 use dinhdanh::store::RecordId;
 use rand::{Rng, SeedableRng};
 

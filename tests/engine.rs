@@ -282,7 +282,7 @@ fn link_two_registers() {
 //
 // foreign-model.json: prior -8; foreign.toml sets threshold 0.999 → a link
 // needs weight ≥ 9.97. The name counts once: the full-name weight when it is
-// positive and at least given + family, else given + family (pipeline::Scorer).
+// positive and at least given + family, else given + family (score::Scorer).
 //   E01/E02 Smith John/Jon, same date and postcode:
 //     -8 + (full other -1 → given one edit +2, family +4) + dob 12 + postcode 3 = 13 → link
 //   E01/E03 same after case and date format: -8 + (full +4 < 5 + 4 → 9) + 12 + 3 = 16 → link

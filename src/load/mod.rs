@@ -25,6 +25,7 @@
 
 mod column;
 mod csv;
+pub mod input;
 mod parquet;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,8 @@ pub use column::{
 };
 
 use crate::error::{Error, Result};
+
+pub use input::load_store;
 
 /// The extensions [`Source::open`] accepts, for messages.
 pub const SUPPORTED_EXTENSIONS: &str = ".parquet, .csv";

@@ -10,8 +10,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+mod rules;
+pub use rules::{parse_rule, KeyPart, Rule};
+
+/// Dedupe one register, or link two (pairs only across registers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Dedupe,
+    Link,
+}
+
 /// The commented default configuration printed by `dinhdanh init-config`.
-pub const DEFAULT_CONFIG: &str = include_str!("../datasets/default-config.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../../datasets/default-config.toml");
 
 /// Which input column plays which role. Every role is optional except
 /// `record_id`; a role whose column is absent from the input is an error,
@@ -120,7 +131,7 @@ pub struct Extra {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Blocking {
-    /// Each rule is a `+`-joined list of key names; see [`crate::block::KeyPart`].
+    /// Each rule is a `+`-joined list of key names; see [`KeyPart`].
     pub rules: Vec<String>,
     /// Blocks larger than this are skipped (with a warning) and counted.
     pub max_block_size: usize,
@@ -296,7 +307,7 @@ impl Config {
             }
         }
         for (i, rule) in self.blocking.rules.iter().enumerate() {
-            crate::block::parse_rule(rule, self).map_err(|why| {
+            parse_rule(rule, self).map_err(|why| {
                 Error::usage(format!("config key blocking.rules[{i}] ('{rule}'): {why}"))
             })?;
         }
@@ -323,6 +334,17 @@ impl Config {
             role.get_or_insert_with(String::new);
         }
         toml::to_string_pretty(&c).expect("Config always serializes")
+    }
+}
+
+impl Config {
+    /// The blocking rules, parsed (`validate()` already checked them).
+    pub fn blocking_rules(&self) -> Result<Vec<Rule>> {
+        self.blocking
+            .rules
+            .iter()
+            .map(|r| parse_rule(r, self).map_err(Error::usage))
+            .collect()
     }
 }
 

@@ -17,6 +17,8 @@
 
 use std::fmt::Write as _;
 
+use crate::block::RuleStats;
+
 /// Largest clusters listed in the table.
 pub const TOP_CLUSTERS: usize = 20;
 /// Member ids listed per large cluster; the rest are counted.
@@ -88,6 +90,18 @@ pub struct RuleRow {
     pub pairs_in_blocks: u64,
     pub oversized_blocks: u64,
     pub oversized_records: u64,
+}
+
+impl From<&RuleStats> for RuleRow {
+    fn from(s: &RuleStats) -> RuleRow {
+        RuleRow {
+            rule: s.rule.clone(),
+            new_pairs: s.new_pairs,
+            pairs_in_blocks: s.pairs_in_blocks,
+            oversized_blocks: s.oversized_blocks,
+            oversized_records: s.oversized_records,
+        }
+    }
 }
 
 /// One of the largest clusters.

@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{level, Comparison, Pattern, MISSING};
+use crate::score::compare::{level, Comparison, Pattern, MISSING};
 
 /// On-disk format version of `model.json`.
 pub const MODEL_VERSION: u32 = 1;
@@ -264,7 +264,7 @@ pub fn probability(weight: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::Field;
+    use crate::score::compare::Field;
     use rand::{Rng, SeedableRng};
 
     fn cmp(name: &str, k: usize) -> Comparison {
