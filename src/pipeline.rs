@@ -116,7 +116,7 @@ pub(crate) fn present_roles(config: &Config) -> Present {
 }
 
 /// [`load_store`], also collecting each row's raw-value fingerprint
-/// ([`crate::index::row_fingerprint`]) for the run index.
+/// ([`crate::hash::row_fingerprint`]) for the run index.
 pub(crate) fn load_store_fp(
     config: &Config,
     inputs: &[PathBuf],
@@ -137,10 +137,7 @@ pub(crate) fn load_store_fp(
                 || {
                     if let Some(fp) = fp {
                         fp.par_extend(rows.par_iter().enumerate().map(|(i, row)| {
-                            crate::index::row_fingerprint(
-                                row,
-                                &extras[i * stride..(i + 1) * stride],
-                            )
+                            crate::hash::row_fingerprint(row, &extras[i * stride..(i + 1) * stride])
                         }));
                     }
                 },
@@ -330,7 +327,7 @@ fn check_unique_ids(store: &RecordStore, inputs: &[PathBuf], column: &str) -> Re
 /// Term-frequency counts a model carries (`model.json`, key
 /// `term_frequency`), per comparison name: the number of records with a value,
 /// and for each value seen at least twice its count, keyed by
-/// [`crate::index::hash_bytes`] of the value (so the model file holds no
+/// [`crate::hash::hash_bytes`] of the value (so the model file holds no
 /// personal values). A value not listed counts once. With the counts in the
 /// model, `dedupe --model` and `update` score with the same weights whatever
 /// the new data's frequencies.
@@ -411,7 +408,7 @@ impl TfTables {
                         .into_par_iter()
                         .map(|code| {
                             let h =
-                                crate::index::hash_bytes(tf_value(store, c.field, code).as_bytes());
+                                crate::hash::hash_bytes(tf_value(store, c.field, code).as_bytes());
                             tf_weight(m, counts.get(&h).copied().unwrap_or(1), tc.total)
                         })
                         .collect();
@@ -437,7 +434,7 @@ impl TfTables {
                     }
                     t[code] = tf_weight(m, n, total);
                     if n >= 2 {
-                        let h = crate::index::hash_bytes(
+                        let h = crate::hash::hash_bytes(
                             tf_value(store, c.field, code as u32).as_bytes(),
                         );
                         listed.push((h, n));
@@ -475,7 +472,7 @@ pub(crate) fn model_json(model: &Model, tf: &TfMap) -> Vec<u8> {
 /// A hash of the model and its counts: equal models score pairs alike.
 pub(crate) fn model_hash(model: &Model, tf: &TfMap) -> u64 {
     let bytes = serde_json::to_vec(&(model, tf)).expect("model serializes");
-    crate::index::hash_bytes(&bytes)
+    crate::hash::hash_bytes(&bytes)
 }
 
 /// Reads a `model.json` (with its term-frequency counts, if any) and checks it

@@ -42,10 +42,10 @@ use crate::error::{Error, Result};
 use crate::flags::{
     compute_flags, summarize as summarize_flags, write_flags, FlagInput, FlagSummary,
 };
+use crate::hash::RowHasher;
 use crate::index::{
     read_index, read_manifest, record_id_slots, write_index_with, BasePostings, ClusterNames,
-    IndexContents, Postings, PostingsRef, PostingsWrite, RowHasher, RunIndex, Slots,
-    COMPACT_FRACTION,
+    IndexContents, Postings, PostingsRef, PostingsWrite, RunIndex, Slots, COMPACT_FRACTION,
 };
 use crate::intern::NONE;
 use crate::load::StringColumn;
@@ -308,7 +308,7 @@ fn previous_records_of(idx: &RunIndex, ids: &StringColumn<'_>, rows: usize) -> V
     prevs
 }
 
-/// [`crate::index::row_fingerprint`] of every row of a batch (`columns` as `read_snapshot`
+/// [`crate::hash::row_fingerprint`] of every row of a batch (`columns` as `read_snapshot`
 /// requests them), computed column by column over blocks of rows: each row's
 /// hash is a serial chain of multiplications, so hashing one row at a time
 /// waited on that chain; across a block the rows' chains are independent,
