@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::format::{
     corrupt, map_file, read_array, read_array_len, read_flag_sets, read_strings, unpack_dob,
-    with_string_table, Le, MappedArray, StrTable, ENCODINGS, ENTRY_WORDS,
+    with_string_table, FlagSets, Le, MappedArray, StrTable, ENCODINGS, ENTRY_WORDS,
 };
 use super::postings::{BasePostings, LayeredPostings, Postings};
 use super::slots::{Slots, StoreSlots};
@@ -491,7 +491,8 @@ fn read_pairs(dir: &Path, p: usize, n: usize, rules: usize) -> Result<PairArrays
 }
 
 /// Loads a previous run's index (after [`read_manifest`] checks). The files
-/// are independent, so groups of them are read and checked in parallel.
+/// are independent, so groups of them are read and checked in parallel
+/// (`read_files`); then they are checked against each other.
 pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result<RunIndex> {
     let dir = run_dir.join(INDEX_DIR);
     let dir = dir.as_path();
@@ -502,10 +503,97 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
             "rules differ from its config",
         ));
     }
-    let n_rules = manifest.rules.len();
     let base_map = read_array_len::<u32>(dir, "base_map.u32", manifest.base_records as usize)?;
     let layout = Layout::new(dir, &base_map, n)?;
-    let layout = &layout;
+    let files = read_files(dir, config, &manifest, &layout);
+    let records = files.records?;
+    let names = files.names?;
+    let (addresses, address_tokens, address_words) = files.addresses?;
+    let (extras, extra_slots) = files.extras?;
+    let postings = files.postings?;
+    let pairs = files.pairs?;
+    let cluster_names = files.cluster_names?;
+    let flag_sets = files.flag_sets?;
+    check_codes(
+        dir,
+        &records,
+        names.entries.len(),
+        addresses.len(),
+        cluster_names.len(),
+    )?;
+    let fit = |slots: Result<Slots>, name: &str, strings: usize| -> Result<Slots> {
+        let s = slots?;
+        if !s.fits(strings) {
+            return Err(corrupt(
+                &dir.join(name),
+                "hash table does not fit its dictionary",
+            ));
+        }
+        Ok(s)
+    };
+    let slots = StoreSlots {
+        record_id: fit(files.record_id_slots, "record_id.slots.u32", layout.n_base)?,
+        tokens: fit(
+            files.token_slots,
+            "name_tokens.slots.u32",
+            names.tokens.len(),
+        )?,
+        addresses: fit(files.address_slots, "addresses.slots.u32", addresses.len())?,
+        address_words: fit(
+            files.word_slots,
+            "address_words.slots.u32",
+            address_words.len(),
+        )?,
+        extras: extra_slots,
+    };
+    let delta_id_slots = fit(
+        files.delta_id_slots,
+        "delta.record_id.slots.u32",
+        layout.n_delta,
+    )?;
+    let addresses = (addresses, address_tokens, address_words);
+    let (store, row_fp, cluster_of) =
+        records.into_store(config, names, addresses, extras, flag_sets);
+    Ok(RunIndex {
+        manifest,
+        store,
+        slots,
+        row_fp,
+        postings,
+        delta_records: delta_records(&base_map, n),
+        delta_id_slots,
+        base_map,
+        dir: dir.to_path_buf(),
+        pairs,
+        cluster_of,
+        cluster_names,
+    })
+}
+
+/// The index files, each group read and checked on its own by
+/// [`read_files`]. The slot tables are not yet checked against their
+/// dictionaries.
+struct Files {
+    records: Result<RecordCols>,
+    names: Result<NameTable>,
+    addresses: Result<AddressParts>,
+    extras: Result<(Vec<ExtraColumn>, Vec<Slots>)>,
+    postings: Result<Vec<LayeredPostings>>,
+    pairs: Result<PairArrays>,
+    cluster_names: Result<StrTable>,
+    flag_sets: Result<FlagSets>,
+    record_id_slots: Result<Slots>,
+    token_slots: Result<Slots>,
+    address_slots: Result<Slots>,
+    word_slots: Result<Slots>,
+    delta_id_slots: Result<Slots>,
+}
+
+/// Reads every file of the index but the manifest and the base map, groups
+/// of them in parallel.
+fn read_files(dir: &Path, config: &Config, manifest: &Manifest, layout: &Layout) -> Files {
+    let n = manifest.records as usize;
+    let n_rules = manifest.rules.len();
     let (mut records, mut names, mut addrs, mut extras) = (None, None, None, None);
     let (mut postings, mut pairs, mut cluster_names) = (None, None, None);
     let (mut id_slots, mut tok_slots, mut addr_slots, mut word_slots) = (None, None, None, None);
@@ -539,16 +627,32 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
         s.spawn(|_| word_slots = Some(raw_slots("address_words.slots.u32")));
     });
     let ran = "rayon::scope runs every spawned task before it returns";
-    let records = records.expect(ran)?;
-    let names = names.expect(ran)?;
-    let (addresses, address_tokens, address_words) = addrs.expect(ran)?;
-    let (extras, extra_slots) = extras.expect(ran)?;
-    let postings = postings.expect(ran)?;
-    let pairs = pairs.expect(ran)?;
-    let cluster_names = cluster_names.expect(ran)?;
-    let (name_repaired, province_unknown) = flag_sets.expect(ran)?;
-    // Codes must point into their dictionaries: a damaged index is an error, not a panic.
-    let n_entries = names.entries.len();
+    Files {
+        records: records.expect(ran),
+        names: names.expect(ran),
+        addresses: addrs.expect(ran),
+        extras: extras.expect(ran),
+        postings: postings.expect(ran),
+        pairs: pairs.expect(ran),
+        cluster_names: cluster_names.expect(ran),
+        flag_sets: flag_sets.expect(ran),
+        record_id_slots: id_slots.expect(ran),
+        token_slots: tok_slots.expect(ran),
+        address_slots: addr_slots.expect(ran),
+        word_slots: word_slots.expect(ran),
+        delta_id_slots: delta_id_slots.expect(ran),
+    }
+}
+
+/// Codes must point into their dictionaries: a damaged index is an error,
+/// not a panic.
+fn check_codes(
+    dir: &Path,
+    records: &RecordCols,
+    n_entries: usize,
+    n_addresses: usize,
+    n_clusters: usize,
+) -> Result<()> {
     if records
         .name
         .par_iter()
@@ -559,87 +663,74 @@ pub fn read_index(run_dir: &Path, config: &Config, manifest: Manifest) -> Result
     if records
         .address
         .par_iter()
-        .any(|&c| c != crate::intern::NONE && c as usize >= addresses.len())
+        .any(|&c| c != crate::intern::NONE && c as usize >= n_addresses)
     {
         return Err(corrupt(&dir.join("address.u32"), "a code is out of range"));
     }
     if records
         .cluster_of
         .par_iter()
-        .any(|&c| c as usize >= cluster_names.len())
+        .any(|&c| c as usize >= n_clusters)
     {
         return Err(corrupt(
             &dir.join("cluster.u32"),
             "cluster numbers out of range",
         ));
     }
-    let fit = |slots: Option<Result<Slots>>, name: &str, strings: usize| -> Result<Slots> {
-        let s = slots.expect(ran)?;
-        if !s.fits(strings) {
-            return Err(corrupt(
-                &dir.join(name),
-                "hash table does not fit its dictionary",
-            ));
-        }
-        Ok(s)
-    };
-    let slots = StoreSlots {
-        record_id: fit(id_slots, "record_id.slots.u32", layout.n_base)?,
-        tokens: fit(tok_slots, "name_tokens.slots.u32", names.tokens.len())?,
-        addresses: fit(addr_slots, "addresses.slots.u32", addresses.len())?,
-        address_words: fit(word_slots, "address_words.slots.u32", address_words.len())?,
-        extras: extra_slots,
-    };
-    let delta_id_slots = fit(delta_id_slots, "delta.record_id.slots.u32", layout.n_delta)?;
-    let RecordCols {
-        id_bytes,
-        id_ends,
-        name,
-        dob,
-        sex,
-        cid,
-        province,
-        unit,
-        address,
-        row_fp,
-        cluster_of,
-    } = records;
-    let store = RecordStore {
-        id_bytes,
-        id_ends,
-        source: vec![0; n],
-        sources: vec!["previous".into()],
-        present: crate::pipeline::present_roles(config),
-        name,
-        names,
-        dob,
-        sex,
-        cid,
-        province,
-        unit,
-        address,
-        addresses,
-        address_tokens,
-        address_words,
-        extras,
-        name_repaired,
-        province_unknown,
-        rejects: Default::default(),
-    };
-    Ok(RunIndex {
-        manifest,
-        store,
-        slots,
-        row_fp,
-        postings,
-        delta_records: delta_records(&base_map, n),
-        delta_id_slots,
-        base_map,
-        dir: dir.to_path_buf(),
-        pairs,
-        cluster_of,
-        cluster_names,
-    })
+    Ok(())
+}
+
+impl RecordCols {
+    /// The record store of the previous run (the columns with the
+    /// dictionaries), and the two columns that are not the store's: the row
+    /// fingerprints and the cluster numbers.
+    fn into_store(
+        self,
+        config: &Config,
+        names: NameTable,
+        (addresses, address_tokens, address_words): AddressParts,
+        extras: Vec<ExtraColumn>,
+        (name_repaired, province_unknown): FlagSets,
+    ) -> (RecordStore, Vec<u64>, Vec<u32>) {
+        let RecordCols {
+            id_bytes,
+            id_ends,
+            name,
+            dob,
+            sex,
+            cid,
+            province,
+            unit,
+            address,
+            row_fp,
+            cluster_of,
+        } = self;
+        // Every column has one element per record (`Layout::read`).
+        let n = id_ends.len();
+        let store = RecordStore {
+            id_bytes,
+            id_ends,
+            source: vec![0; n],
+            sources: vec!["previous".into()],
+            present: crate::pipeline::present_roles(config),
+            name,
+            names,
+            dob,
+            sex,
+            cid,
+            province,
+            unit,
+            address,
+            addresses,
+            address_tokens,
+            address_words,
+            extras,
+            name_repaired,
+            province_unknown,
+            rejects: Default::default(),
+        };
+        (store, row_fp, cluster_of)
+    }
 }
 
 #[cfg(test)]
