@@ -26,6 +26,7 @@ pub mod error;
 pub mod evaluate;
 pub mod flags;
 pub mod generate;
+pub mod hash;
 pub mod index;
 pub mod intern;
 pub mod jobs;

@@ -11,7 +11,7 @@ use crate::cluster::{cluster_pairs, Clusters, ConflictAware};
 use crate::config::{Config, Mode, Rule};
 use crate::error::{Error, Result};
 use crate::flags::{compute_flags, summarize as summarize_flags, Flag, FlagInput};
-use crate::index::{PendingIndex, StoreSlots};
+use crate::index::{write_postings, PendingIndex, StoreSlots};
 use crate::jobs::{finish, timed, RunOptions};
 use crate::load::input::load_store_fp;
 use crate::output::{prepare_dir, AtomicFile};
@@ -432,40 +432,4 @@ pub(crate) fn write_dedupe_index(
         },
         PostingsWrite::Prewritten { dir: postings_dir },
     )
-}
-
-/// Writes rule `k`'s postings (keyed records as (key, record), sorted) as
-/// the run index's `rule{k}.keys.u64` and `rule{k}.records.u32` (format v4,
-/// ARCHITECTURE.md) into `dir`.
-pub(crate) fn write_postings(dir: &Path, k: usize, sorted: &[(u64, u32)]) -> Result<()> {
-    let (keys, records) = rayon::join(
-        || {
-            write_le(&dir.join(format!("rule{k}.keys.u64")), sorted, |p, out| {
-                out.extend_from_slice(&p.0.to_le_bytes())
-            })
-        },
-        || {
-            write_le(
-                &dir.join(format!("rule{k}.records.u32")),
-                sorted,
-                |p, out| out.extend_from_slice(&p.1.to_le_bytes()),
-            )
-        },
-    );
-    keys.and(records)
-}
-
-/// Writes one little-endian column of `items` (`put` appends an item's bytes).
-pub(crate) fn write_le<T>(path: &Path, items: &[T], put: impl Fn(&T, &mut Vec<u8>)) -> Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut buf = Vec::with_capacity(1 << 20);
-    for chunk in items.chunks(64 * 1024) {
-        buf.clear();
-        for item in chunk {
-            put(item, &mut buf);
-        }
-        f.write_all(&buf).map_err(|e| Error::io(path, e))?;
-    }
-    Ok(())
 }

@@ -17,7 +17,7 @@ pub fn load_store(config: &Config, inputs: &[PathBuf], as_of: Date) -> Result<Re
 }
 
 /// [`load_store`], also collecting each row's raw-value fingerprint
-/// ([`crate::index::row_fingerprint`]) for the run index.
+/// ([`crate::hash::row_fingerprint`]) for the run index.
 pub(crate) fn load_store_fp(
     config: &Config,
     inputs: &[PathBuf],
@@ -38,10 +38,7 @@ pub(crate) fn load_store_fp(
                 || {
                     if let Some(fp) = fp {
                         fp.par_extend(rows.par_iter().enumerate().map(|(i, row)| {
-                            crate::index::row_fingerprint(
-                                row,
-                                &extras[i * stride..(i + 1) * stride],
-                            )
+                            crate::hash::row_fingerprint(row, &extras[i * stride..(i + 1) * stride])
                         }));
                     }
                 },

@@ -26,7 +26,7 @@ pub(crate) fn model_json(model: &Model, tf: &TfMap) -> Vec<u8> {
 /// A hash of the model and its counts: equal models score pairs alike.
 pub(crate) fn model_hash(model: &Model, tf: &TfMap) -> u64 {
     let bytes = serde_json::to_vec(&(model, tf)).expect("model serializes");
-    crate::index::hash_bytes(&bytes)
+    crate::hash::hash_bytes(&bytes)
 }
 
 /// Reads a `model.json` (with its term-frequency counts, if any) and checks it

@@ -14,7 +14,7 @@ use crate::store::{RecordId, RecordStore};
 /// Term-frequency counts a model carries (`model.json`, key
 /// `term_frequency`), per comparison name: the number of records with a value,
 /// and for each value seen at least twice its count, keyed by
-/// [`crate::index::hash_bytes`] of the value (so the model file holds no
+/// [`crate::hash::hash_bytes`] of the value (so the model file holds no
 /// personal values). A value not listed counts once. With the counts in the
 /// model, `dedupe --model` and `update` score with the same weights whatever
 /// the new data's frequencies.
@@ -95,7 +95,7 @@ impl TfTables {
                         .into_par_iter()
                         .map(|code| {
                             let h =
-                                crate::index::hash_bytes(tf_value(store, c.field, code).as_bytes());
+                                crate::hash::hash_bytes(tf_value(store, c.field, code).as_bytes());
                             tf_weight(m, counts.get(&h).copied().unwrap_or(1), tc.total)
                         })
                         .collect();
@@ -121,7 +121,7 @@ impl TfTables {
                     }
                     t[code] = tf_weight(m, n, total);
                     if n >= 2 {
-                        let h = crate::index::hash_bytes(
+                        let h = crate::hash::hash_bytes(
                             tf_value(store, c.field, code as u32).as_bytes(),
                         );
                         listed.push((h, n));

@@ -8,7 +8,8 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::index::{RowHasher, RunIndex};
+use crate::hash::RowHasher;
+use crate::index::RunIndex;
 use crate::intern::NONE;
 use crate::jobs::update::FRESH;
 use crate::load::StringColumn;
@@ -189,7 +190,7 @@ pub(crate) fn previous_records_of(idx: &RunIndex, ids: &StringColumn<'_>, rows: 
     prevs
 }
 
-/// [`crate::index::row_fingerprint`] of every row of a batch (`columns` as `read_snapshot`
+/// [`crate::hash::row_fingerprint`] of every row of a batch (`columns` as `read_snapshot`
 /// requests them), computed column by column over blocks of rows: each row's
 /// hash is a serial chain of multiplications, so hashing one row at a time
 /// waited on that chain; across a block the rows' chains are independent,
