@@ -18,7 +18,7 @@ use crate::output::{prepare_dir, AtomicFile};
 use crate::progress::Progress;
 use crate::score::compare::{comparisons, Comparison};
 use crate::score::model_file::{model_hash, model_json, read_model};
-use crate::score::scorer::{weight_of, ScoredPair, Scorer};
+use crate::score::scorer::{output_floor, weight_of, ScoredPair, Scorer};
 use crate::score::train::train;
 use crate::store::{RecordId, RecordStore};
 use crate::write::clusters::write_clusters;
@@ -91,7 +91,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
 
     let st = progress.stage("cluster", None);
     let threshold = config.model.threshold;
-    let link_w = (threshold / (1.0 - threshold)).log2();
+    let link_w = weight_of(threshold);
     let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
     // Clustering is one sequential union-find: the run index's record-id
     // table (which depends only on the store) is built on the other core
@@ -291,12 +291,7 @@ fn score(
     scorer: &Scorer<'_>,
     config: &Config,
 ) -> (Vec<ScoredPair>, u64, Vec<Rule>, Vec<RuleStats>) {
-    let min_w = weight_of(
-        config
-            .output
-            .min_pair_probability
-            .min(config.model.threshold),
-    );
+    let min_w = output_floor(config);
     let n_rules = blocker.rules.len();
     let (mut pairs, added) = blocker.fold_pairs(
         || (Vec::<ScoredPair>::new(), vec![0u64; n_rules]),

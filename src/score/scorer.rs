@@ -1,6 +1,7 @@
 //! Scoring a pair: comparison levels → match weight, with the trained
 //! model and term-frequency tables.
 
+use crate::config::Config;
 use crate::intern::NONE;
 use crate::score::compare::{compare, level, Comparison, Field, Packed, Pattern};
 use crate::score::model::Model;
@@ -156,6 +157,17 @@ pub struct ScoredPair {
     pub rule: u8,
     pub pattern: Pattern,
     pub weight: f64,
+}
+
+/// The weight below which a scored pair is not kept (`pairs.parquet`'s
+/// floor, never above the threshold's).
+pub(crate) fn output_floor(config: &Config) -> f64 {
+    weight_of(
+        config
+            .output
+            .min_pair_probability
+            .min(config.model.threshold),
+    )
 }
 
 /// The weight at which a match probability is reached.

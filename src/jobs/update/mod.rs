@@ -40,15 +40,16 @@ use crate::block::{rule_key, NO_KEY};
 use crate::config::{Config, Rule};
 use crate::error::{Error, Result};
 use crate::index::{
-    read_index, read_manifest, write_index_with, ClusterNames, IndexContents, PostingsRef,
-    PostingsWrite, RunIndex, Slots,
+    read_index, read_manifest, write_index_with, ClusterNames, IndexContents, PendingIndex,
+    PostingsRef, PostingsWrite, RunIndex, Slots, StoreSlots,
 };
 use crate::intern::NONE;
 use crate::jobs::update::block::{block_and_score, Delta, Scored};
+use crate::jobs::update::ids::ClusterIds;
 use crate::jobs::update::merge::{merge_dictionaries, merged_store};
 use crate::jobs::update::night::{Beside, Clustered, Night};
 use crate::jobs::update::postings::{next_base_map, NewPostings};
-use crate::jobs::update::snapshot::read_snapshot;
+use crate::jobs::update::snapshot::{read_snapshot, Snapshot};
 use crate::jobs::{finish, timed};
 use crate::normalize::date::Date;
 use crate::output::prepare_dir;
@@ -56,7 +57,7 @@ use crate::progress::Progress;
 use crate::score::compare::{comparisons, Comparison};
 use crate::score::model::Model;
 use crate::score::model_file::{model_hash, model_json, read_model};
-use crate::score::scorer::{weight_of, Scorer};
+use crate::score::scorer::{output_floor, weight_of, ScoredPair, Scorer};
 use crate::score::tf::TfMap;
 use crate::store::{RecordId, RecordStore};
 use crate::write::report::html::RuleRow;
@@ -148,12 +149,7 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<Summary> {
         config.model.term_frequency,
         Some(&tf),
     );
-    let min_w = weight_of(
-        config
-            .output
-            .min_pair_probability
-            .min(config.model.threshold),
-    );
+    let min_w = output_floor(&config);
     let delta = Delta {
         idx: &idx,
         store: &store,
@@ -237,46 +233,21 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<Summary> {
     slots.record_id = id_slots.unwrap_or(Slots(Vec::new()));
     let n_clusters = ids.names.len() as u64;
     let index = timed(&mut stages, "write index", || {
-        let refs: Vec<PostingsRef<'_>> = match &new_postings {
-            NewPostings::Compacted(p) => p.iter().map(PostingsRef::Sorted).collect(),
-            NewPostings::Layered { .. } => Vec::new(),
-        };
-        let how = match &new_postings {
-            NewPostings::Compacted(_) => PostingsWrite::Full,
-            NewPostings::Layered { base_map, delta } => PostingsWrite::Layered {
-                previous_index: &idx.dir,
-                base_map,
-                delta,
-            },
-        };
-        write_index_with(
-            &opts.out,
-            &IndexContents {
-                config: &config,
-                model_hash: model_hash(&model, &tf),
-                store: &store,
-                slots: &slots,
-                row_fp: &snap.fp,
-                postings: &refs,
-                pairs: &pairs,
-                cluster_of: &ids.cluster_of,
-                cluster_names: ClusterNames::Carried {
-                    previous: &idx.cluster_names,
-                    of: &ids.names,
-                    created: &ids.created,
-                },
-            },
-            how,
+        write_update_index(
+            opts,
+            &config,
+            &idx,
+            &store,
+            &snap,
+            &pairs,
+            &ids,
+            &slots,
+            &new_postings,
+            model_hash(&model, &tf),
         )
     })?;
     let pairs_written = pairs.len() as u64;
-    // Pairs written per rule, for report.html (the first rule whose keys the
-    // two records share): update does not count again the candidates of
-    // unchanged records.
-    let mut per_rule = vec![0u64; rules.len()];
-    for p in &pairs {
-        per_rule[p.rule as usize] += 1;
-    }
+    let rule_rows = rule_rows(&rules, &pairs);
     drop(pairs);
     st.finish("outputs written");
 
@@ -311,15 +282,6 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<Summary> {
         threads: rayon::current_num_threads(),
         ..Summary::default()
     };
-    let rule_rows = rules
-        .iter()
-        .zip(per_rule)
-        .map(|(r, n)| RuleRow {
-            rule: r.name.clone(),
-            new_pairs: n,
-            ..RuleRow::default()
-        })
-        .collect();
     let report = render(
         &summary,
         body,
@@ -427,4 +389,72 @@ fn kept_order(plan: &[u32]) -> bool {
             _ => Some(Some(p)),
         })
         .is_some()
+}
+
+/// The new run's index: the merged store and pairs, the carried cluster
+/// names, and the postings compacted into a new base or layered on the
+/// previous one.
+#[allow(clippy::too_many_arguments)]
+fn write_update_index(
+    opts: &UpdateOptions,
+    config: &Config,
+    idx: &RunIndex,
+    store: &RecordStore,
+    snap: &Snapshot,
+    pairs: &[ScoredPair],
+    ids: &ClusterIds,
+    slots: &StoreSlots,
+    new_postings: &NewPostings,
+    model_hash: u64,
+) -> Result<PendingIndex> {
+    let refs: Vec<PostingsRef<'_>> = match new_postings {
+        NewPostings::Compacted(p) => p.iter().map(PostingsRef::Sorted).collect(),
+        NewPostings::Layered { .. } => Vec::new(),
+    };
+    let how = match new_postings {
+        NewPostings::Compacted(_) => PostingsWrite::Full,
+        NewPostings::Layered { base_map, delta } => PostingsWrite::Layered {
+            previous_index: &idx.dir,
+            base_map,
+            delta,
+        },
+    };
+    write_index_with(
+        &opts.out,
+        &IndexContents {
+            config,
+            model_hash,
+            store,
+            slots,
+            row_fp: &snap.fp,
+            postings: &refs,
+            pairs,
+            cluster_of: &ids.cluster_of,
+            cluster_names: ClusterNames::Carried {
+                previous: &idx.cluster_names,
+                of: &ids.names,
+                created: &ids.created,
+            },
+        },
+        how,
+    )
+}
+
+/// Pairs written per rule, for report.html (the first rule whose keys the
+/// two records share): update does not count again the candidates of
+/// unchanged records.
+fn rule_rows(rules: &[Rule], pairs: &[ScoredPair]) -> Vec<RuleRow> {
+    let mut per_rule = vec![0u64; rules.len()];
+    for p in pairs {
+        per_rule[p.rule as usize] += 1;
+    }
+    rules
+        .iter()
+        .zip(per_rule)
+        .map(|(r, n)| RuleRow {
+            rule: r.name.clone(),
+            new_pairs: n,
+            ..RuleRow::default()
+        })
+        .collect()
 }
