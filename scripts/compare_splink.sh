@@ -9,7 +9,7 @@
 # /usr/bin/time -v with the same thread count, scores both with
 # `dinhdanh evaluate`, prints the side-by-side table and appends it to
 # scripts/splink_results.tsv. The Splink set-up is documented at the top of
-# scripts/splink_dedupe.py and in README ("Splink comparison").
+# scripts/splink_dedupe.py and in docs/BENCHMARKS.md ("Splink comparison").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

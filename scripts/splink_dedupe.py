@@ -4,7 +4,7 @@ Used by scripts/compare_splink.sh; writes OUT/clusters.parquet (record_id,
 cluster_id) so that `dinhdanh evaluate` scores Splink and dinhdanh the same way.
 
 The set-up is what a careful Splink user would write for this data without
-Vietnamese-specific code (documented in README, "Splink comparison"):
+Vietnamese-specific code (documented in docs/BENCHMARKS.md, "Splink comparison"):
 - clean-up in SQL: names lower-cased, Đ/đ → d, accents stripped with DuckDB's
   strip_accents, spaces collapsed, family = first word, given = last word;
   dates parsed from the formats the data uses (dd/mm/yyyy, d/m/yyyy,

@@ -253,6 +253,13 @@ pub struct Rejects {
 }
 
 impl RecordStore {
+    /// Records read from each input (source), in source order.
+    pub fn records_per_source(&self) -> Vec<u64> {
+        (0..self.sources.len())
+            .map(|s| self.source.iter().filter(|&&x| x as usize == s).count() as u64)
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.source.len()
     }

@@ -17,8 +17,10 @@ use crate::load::input::load_store_fp;
 use crate::output::{prepare_dir, AtomicFile};
 use crate::progress::Progress;
 use crate::score::compare::{comparisons, Comparison};
+use crate::score::model::Model;
 use crate::score::model_file::{model_hash, model_json, read_model};
 use crate::score::scorer::{output_floor, weight_of, ScoredPair, Scorer};
+use crate::score::tf::TfMap;
 use crate::score::train::train;
 use crate::store::{RecordId, RecordStore};
 use crate::write::clusters::write_clusters;
@@ -26,7 +28,7 @@ use crate::write::flags::write_flags;
 use crate::write::pairs::write_pairs;
 use crate::write::report::html::RuleRow;
 use crate::write::report::{render, report_body};
-use crate::write::summary::{peak_rss_bytes, Job, Summary};
+use crate::write::summary::{Job, Summary};
 
 /// Runs dedupe or link and writes every output; returns the summary.
 pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
@@ -55,16 +57,8 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
     warn_about_rules(&blocker.stats, &store, config);
 
     let st = progress.stage("train", None);
-    let (model, carried_tf, trained) = timed(&mut stages, "train", || match &opts.model {
-        Some(path) => {
-            let (model, tf) = read_model(path, &cmps)?;
-            Ok((model, tf, false))
-        }
-        None => Ok((
-            train(&store, &cmps, &blocker, config, opts.mode),
-            None,
-            true,
-        )),
+    let (model, carried_tf, trained) = timed(&mut stages, "train", || {
+        model(opts, &store, &cmps, &blocker)
     })?;
     st.finish(&format!(
         "lambda {:.4}, {} EM iterations",
@@ -120,21 +114,20 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
             },
         ))
     })?;
-    let flag_summary = summarize_flags(&store, &flags);
     st.finish(&format!("{} flags", flags.len()));
 
     let st = progress.stage("write", None);
+    let outputs = Outputs {
+        opts,
+        store: &store,
+        cmps: &cmps,
+        scorer: &scorer,
+        rules: &rules,
+        pairs: &pairs,
+        clusters: &clusters,
+        flags: &flags,
+    };
     let (files, index) = timed(&mut stages, "write", || {
-        let run = Outputs {
-            opts,
-            store: &store,
-            cmps: &cmps,
-            scorer: &scorer,
-            rules: &rules,
-            pairs: &pairs,
-            clusters: &clusters,
-            flags: &flags,
-        };
         let index = match (id_slots, &postings_dir) {
             (Some(slots), Some(dir)) => Some((
                 slots,
@@ -144,7 +137,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
             )),
             _ => None,
         };
-        run.write(index)
+        outputs.write(index)
     })?;
     st.finish("outputs written");
 
@@ -156,11 +149,7 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
             .map(|p| p.display().to_string())
             .collect(),
         records: store.len() as u64,
-        records_per_input: Some(
-            (0..store.sources.len())
-                .map(|s| store.source.iter().filter(|&&x| x as usize == s).count() as u64)
-                .collect(),
-        ),
+        records_per_input: Some(store.records_per_source()),
         rejects: Some(store.rejects.clone()),
         candidate_pairs,
         pairs_written: pairs.len() as u64,
@@ -171,38 +160,12 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         blocking: Some(rule_stats),
         threshold,
         conflict_cut_pairs: cut.len() as u64,
-        flags: flag_summary,
+        flags: summarize_flags(&store, &flags),
         model_trained: Some(trained),
-        stage_seconds: stages,
-        total_seconds: started.elapsed().as_secs_f64(),
-        peak_rss_bytes: peak_rss_bytes(),
-        threads: rayon::current_num_threads(),
         ..Summary::default()
-    };
-    let body = report_body(
-        &store,
-        &pairs,
-        &clusters,
-        link_w,
-        &flags,
-        &|a, b| scorer.score(a, b).1,
-        link,
-        opts.show_values,
-        &|rep| {
-            if link {
-                format!("{}:{}", store.source_name(rep), store.record_id(rep))
-            } else {
-                store.record_id(rep).to_owned()
-            }
-        },
-    );
-    let rule_rows = summary
-        .blocking
-        .iter()
-        .flatten()
-        .map(RuleRow::from)
-        .collect();
-    let report = render(&summary, body, link_w, rule_rows, &opts.inputs, opts.as_of);
+    }
+    .measured(stages, started);
+    let report = outputs.report(&summary, link_w);
     finish(
         &opts.out,
         files,
@@ -213,6 +176,28 @@ pub fn run(opts: &RunOptions, progress: &Progress) -> Result<Summary> {
         config,
     )?;
     Ok(summary)
+}
+
+/// The train stage: the model trained on this run's blocks, or read with
+/// `--model` (then with the term frequencies it carries). The flag says
+/// which.
+fn model(
+    opts: &RunOptions,
+    store: &RecordStore,
+    cmps: &[Comparison],
+    blocker: &Blocker<'_>,
+) -> Result<(Model, Option<TfMap>, bool)> {
+    match &opts.model {
+        Some(path) => {
+            let (model, tf) = read_model(path, cmps)?;
+            Ok((model, tf, false))
+        }
+        None => Ok((
+            train(store, cmps, blocker, &opts.config, opts.mode),
+            None,
+            true,
+        )),
+    }
 }
 
 /// Dedupe takes one input, link two.
@@ -379,6 +364,38 @@ impl Outputs<'_> {
         };
         let (files, index) = rayon::join(parquet, index);
         Ok((files?, index?))
+    }
+
+    /// `report.html`: the summary's counts and what the run's records,
+    /// pairs, clusters and flags show (`link_w`: the threshold's weight).
+    fn report(&self, summary: &Summary, link_w: f64) -> String {
+        let (store, link) = (self.store, self.opts.mode == Mode::Link);
+        let body = report_body(
+            store,
+            self.pairs,
+            self.clusters,
+            link_w,
+            self.flags,
+            &|a, b| self.scorer.score(a, b).1,
+            link,
+            self.opts.show_values,
+            &|rep| {
+                if link {
+                    format!("{}:{}", store.source_name(rep), store.record_id(rep))
+                } else {
+                    store.record_id(rep).to_owned()
+                }
+            },
+        );
+        let rules = summary.blocking.iter().flatten().map(RuleRow::from);
+        render(
+            summary,
+            body,
+            link_w,
+            rules.collect(),
+            &self.opts.inputs,
+            self.opts.as_of,
+        )
     }
 }
 

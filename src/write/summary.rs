@@ -5,6 +5,8 @@
 //! one job only are `Option`s, left out of the JSON for the others (an
 //! update has no per-rule blocking statistics, a dedupe no previous run).
 
+use std::time::Instant;
+
 use serde::Serialize;
 
 use crate::block::RuleStats;
@@ -122,6 +124,20 @@ pub struct Summary {
     pub total_seconds: f64,
     pub peak_rss_bytes: Option<u64>,
     pub threads: usize,
+}
+
+impl Summary {
+    /// The run's own measurements, taken now: `stages` (name, seconds) and
+    /// the time since `started`, peak memory and threads.
+    pub fn measured(self, stages: Vec<(String, f64)>, started: Instant) -> Summary {
+        Summary {
+            stage_seconds: stages,
+            total_seconds: started.elapsed().as_secs_f64(),
+            peak_rss_bytes: peak_rss_bytes(),
+            threads: rayon::current_num_threads(),
+            ..self
+        }
+    }
 }
 
 /// Peak resident set size of this process, from /proc (Linux).

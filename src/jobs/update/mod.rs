@@ -41,13 +41,13 @@ use crate::config::{Config, Rule};
 use crate::error::{Error, Result};
 use crate::index::{
     read_index, read_manifest, write_index_with, ClusterNames, IndexContents, PendingIndex,
-    PostingsRef, PostingsWrite, RunIndex, Slots, StoreSlots,
+    PostingsRef, PostingsWrite, RunIndex, Slots,
 };
 use crate::intern::NONE;
-use crate::jobs::update::block::{block_and_score, Delta, Scored};
+use crate::jobs::update::block::{block_and_score, Delta};
 use crate::jobs::update::ids::ClusterIds;
 use crate::jobs::update::merge::{merge_dictionaries, merged_store};
-use crate::jobs::update::night::{Beside, Clustered, Night};
+use crate::jobs::update::night::Night;
 use crate::jobs::update::postings::{next_base_map, NewPostings};
 use crate::jobs::update::snapshot::{read_snapshot, Snapshot};
 use crate::jobs::{finish, timed};
@@ -62,7 +62,7 @@ use crate::score::tf::TfMap;
 use crate::store::{RecordId, RecordStore};
 use crate::write::report::html::RuleRow;
 use crate::write::report::render;
-use crate::write::summary::{peak_rss_bytes, Job, Summary};
+use crate::write::summary::{Job, Summary};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -90,30 +90,19 @@ const _: () = assert!(FRESH == crate::index::CREATED);
 pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<Summary> {
     let started = Instant::now();
     let mut stages = Vec::new();
-    if let (Ok(a), Ok(b)) = (opts.previous.canonicalize(), opts.out.canonicalize()) {
-        if a == b {
-            return Err(Error::usage(
-                "--out must differ from --previous: the previous run is never modified",
-            ));
-        }
-    }
-    let config = run_config(opts)?;
-    let manifest = read_manifest(&opts.previous, &config)?;
-    let rules: Vec<Rule> = config.blocking_rules()?;
-
-    let st = progress.stage("read index", None);
-    let mut idx = timed(&mut stages, "read index", || {
-        read_index(&opts.previous, &config, manifest)
-    })?;
-    st.finish(&format!("{} previous records", idx.store.len()));
+    let Previous {
+        config,
+        rules,
+        mut idx,
+        model,
+        tf,
+    } = open_previous(opts, progress, &mut stages)?;
     let cmps = comparisons(&idx.store);
-    let (model, tf) = previous_model(opts, &idx, &cmps)?;
 
     let st = progress.stage("read snapshot", None);
     let mut snap = timed(&mut stages, "read+normalize snapshot", || {
         read_snapshot(&config, &opts.snapshot, &idx, opts.as_of)
     })?;
-    let n_old = idx.store.len();
     let deleted = snap.old_to_row.iter().filter(|&&r| r == NONE).count() as u64;
     let unchanged = snap.plan.len() as u64 - snap.added - snap.changed;
     st.finish(&format!(
@@ -122,21 +111,14 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<Summary> {
     ));
 
     let st = progress.stage("merge", None);
-    let old_to_new = old_to_new(&snap.plan, n_old);
+    let old_to_new = old_to_new(&snap.plan, idx.store.len());
     let removed_keys = removed_keys(&idx.store, &rules, &old_to_new);
-    let source = opts
-        .snapshot
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let store = timed(&mut stages, "merge", || {
-        let maps = merge_dictionaries(&mut idx, &snap.fresh);
-        Ok(merged_store(
-            &mut idx, &mut snap, &maps, &config, source, opts.as_of,
-        ))
+        Ok(merge(opts, &config, &mut idx, &mut snap))
     })?;
-    let in_order = kept_order(&snap.plan);
-    let fresh_rows: Vec<u32> = (0..store.len() as u32)
+    // The merged store's records are the snapshot's rows: these were added
+    // or changed.
+    let fresh_rows: Vec<u32> = (0..snap.plan.len() as u32)
         .filter(|&i| snap.plan[i as usize] & FRESH != 0)
         .collect();
     st.finish(&format!("{} records", store.len()));
@@ -149,7 +131,6 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<Summary> {
         config.model.term_frequency,
         Some(&tf),
     );
-    let min_w = output_floor(&config);
     let delta = Delta {
         idx: &idx,
         store: &store,
@@ -158,27 +139,19 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<Summary> {
         fresh_rows: &fresh_rows,
         removed_keys: &removed_keys,
     };
-    let Scored {
-        candidate_pairs,
-        pairs_kept,
-        pairs,
-        grown,
-        shrunk,
-        fresh_keys_per_rule,
-    } = timed(&mut stages, "block+score", || {
+    let scored = timed(&mut stages, "block+score", || {
         Ok(block_and_score(
             &delta,
             &scorer,
             config.blocking.max_block_size,
-            min_w,
+            output_floor(&config),
         ))
     })?;
-    let pairs_dropped = idx.pairs.len() as u64 - pairs_kept;
-    st.finish(&format!("{candidate_pairs} new candidate pairs"));
+    let pairs = &scored.pairs;
+    st.finish(&format!("{} new candidate pairs", scored.candidate_pairs));
 
     let st = progress.stage("cluster", None);
     let link_w = weight_of(config.model.threshold);
-    let matching_pairs = pairs.iter().filter(|p| p.weight >= link_w).count() as u64;
     prepare_dir(&opts.out)?;
     let next_base = next_base_map(&idx, &old_to_new, store.len());
     let night = Night {
@@ -190,67 +163,36 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<Summary> {
         scorer: &scorer,
         rules: &rules,
         old_to_new: &old_to_new,
-        pairs: &pairs,
+        pairs,
         link_w,
     };
-    let (
-        Clustered {
-            ids,
-            files,
-            secs: cluster_secs,
-            multi,
-            largest,
-            flags: (flags, cut_pairs),
-            body,
-        },
-        Beside {
-            pairs_file,
-            new_postings,
-            id_slots,
-            secs: beside_secs,
-        },
-    ) = rayon::join(
-        || night.cluster(in_order),
-        || night.beside_clustering(&fresh_keys_per_rule, next_base),
+    let (clustered, beside) = rayon::join(
+        || night.cluster(kept_order(&snap.plan)),
+        || night.beside_clustering(&scored.fresh_keys_per_rule, next_base),
     );
-    stages.push(("cluster".into(), cluster_secs.0));
-    stages.push(("cluster ids".into(), cluster_secs.1));
-    stages.push((
-        "flags, clusters.parquet, changes.parquet, flags.parquet, report (after cluster ids)"
-            .into(),
-        cluster_secs.2,
-    ));
-    stages.push((
-        "pairs.parquet, postings (beside cluster)".into(),
-        beside_secs,
-    ));
-    let pairs_file = pairs_file?;
-    let files = files?;
+    stages.extend(Night::stage_seconds(&clustered, &beside));
+    let mut files = vec![beside.pairs_file?];
+    files.extend(clustered.files?);
+    let ids = clustered.ids;
     st.finish(&format!("{} clusters", ids.names.len()));
 
     let st = progress.stage("write", None);
-    let mut slots = std::mem::take(&mut idx.slots);
-    slots.record_id = id_slots.unwrap_or(Slots(Vec::new()));
-    let n_clusters = ids.names.len() as u64;
     let index = timed(&mut stages, "write index", || {
         write_update_index(
             opts,
             &config,
-            &idx,
+            &mut idx,
             &store,
             &snap,
-            &pairs,
+            pairs,
             &ids,
-            &slots,
-            &new_postings,
+            beside.id_slots,
+            &beside.new_postings,
             model_hash(&model, &tf),
         )
     })?;
-    let pairs_written = pairs.len() as u64;
-    let rule_rows = rule_rows(&rules, &pairs);
-    drop(pairs);
-    st.finish("outputs written");
-
+    let rule_rows = rule_rows(&rules, pairs);
+    let (flags, cut_pairs) = clustered.flags;
     let summary = Summary {
         mode: Job::Update,
         previous: Some(opts.previous.display().to_string()),
@@ -261,40 +203,37 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<Summary> {
         deleted: Some(deleted),
         unchanged: Some(unchanged),
         rejects_in_normalized: Some(store.rejects.clone()),
-        candidate_pairs,
-        pairs_kept_from_previous: Some(pairs_kept),
-        pairs_dropped_from_previous: Some(pairs_dropped),
-        pairs_written,
-        matching_pairs,
-        blocks_grown_over_cap: Some(grown),
-        blocks_shrunk_under_cap: Some(shrunk),
-        index_compacted: Some(matches!(new_postings, NewPostings::Compacted(_))),
-        clusters: n_clusters,
-        clusters_with_duplicates: multi,
-        largest_cluster: largest,
+        candidate_pairs: scored.candidate_pairs,
+        pairs_kept_from_previous: Some(scored.pairs_kept),
+        pairs_dropped_from_previous: Some(idx.pairs.len() as u64 - scored.pairs_kept),
+        pairs_written: pairs.len() as u64,
+        matching_pairs: pairs.iter().filter(|p| p.weight >= link_w).count() as u64,
+        blocks_grown_over_cap: Some(scored.grown),
+        blocks_shrunk_under_cap: Some(scored.shrunk),
+        index_compacted: Some(matches!(beside.new_postings, NewPostings::Compacted(_))),
+        clusters: ids.names.len() as u64,
+        clusters_with_duplicates: clustered.multi,
+        largest_cluster: clustered.largest,
         cluster_changes: Some(ids.counts.clone()),
         threshold: config.model.threshold,
         conflict_cut_pairs: cut_pairs,
         flags,
-        stage_seconds: stages,
-        total_seconds: started.elapsed().as_secs_f64(),
-        peak_rss_bytes: peak_rss_bytes(),
-        threads: rayon::current_num_threads(),
         ..Summary::default()
     };
+    drop(scored);
+    st.finish("outputs written");
+    let summary = summary.measured(stages, started);
     let report = render(
         &summary,
-        body,
+        clustered.body,
         link_w,
         rule_rows,
         std::slice::from_ref(&opts.snapshot),
         opts.as_of,
     );
-    let mut outputs = vec![pairs_file];
-    outputs.extend(files);
     finish(
         &opts.out,
-        outputs,
+        files,
         &report,
         Some(index),
         &model_json(&model, &tf),
@@ -302,6 +241,48 @@ pub fn update(opts: &UpdateOptions, progress: &Progress) -> Result<Summary> {
         &config,
     )?;
     Ok(summary)
+}
+
+/// What update reads of the previous run before the snapshot.
+struct Previous {
+    config: Config,
+    rules: Vec<Rule>,
+    idx: RunIndex,
+    model: Model,
+    tf: TfMap,
+}
+
+/// Checks the output directory, reads the previous run's config, index and
+/// model (the "read index" stage).
+fn open_previous(
+    opts: &UpdateOptions,
+    progress: &Progress,
+    stages: &mut Vec<(String, f64)>,
+) -> Result<Previous> {
+    if let (Ok(a), Ok(b)) = (opts.previous.canonicalize(), opts.out.canonicalize()) {
+        if a == b {
+            return Err(Error::usage(
+                "--out must differ from --previous: the previous run is never modified",
+            ));
+        }
+    }
+    let config = run_config(opts)?;
+    let manifest = read_manifest(&opts.previous, &config)?;
+    let rules: Vec<Rule> = config.blocking_rules()?;
+    let st = progress.stage("read index", None);
+    let idx = timed(stages, "read index", || {
+        read_index(&opts.previous, &config, manifest)
+    })?;
+    st.finish(&format!("{} previous records", idx.store.len()));
+    let cmps = comparisons(&idx.store);
+    let (model, tf) = previous_model(opts, &idx, &cmps)?;
+    Ok(Previous {
+        config,
+        rules,
+        idx,
+        model,
+        tf,
+    })
 }
 
 /// The config: `--config`, or the previous run's `config.toml`.
@@ -398,15 +379,20 @@ fn kept_order(plan: &[u32]) -> bool {
 fn write_update_index(
     opts: &UpdateOptions,
     config: &Config,
-    idx: &RunIndex,
+    idx: &mut RunIndex,
     store: &RecordStore,
     snap: &Snapshot,
     pairs: &[ScoredPair],
     ids: &ClusterIds,
-    slots: &StoreSlots,
+    id_slots: Option<Slots>,
     new_postings: &NewPostings,
     model_hash: u64,
 ) -> Result<PendingIndex> {
+    // The previous dictionaries' tables, and the record ids' (built beside
+    // the clustering when the index is compacted; else linked and layered).
+    let mut slots = std::mem::take(&mut idx.slots);
+    slots.record_id = id_slots.unwrap_or(Slots(Vec::new()));
+    let slots = &slots;
     let refs: Vec<PostingsRef<'_>> = match new_postings {
         NewPostings::Compacted(p) => p.iter().map(PostingsRef::Sorted).collect(),
         NewPostings::Layered { .. } => Vec::new(),
@@ -457,4 +443,22 @@ fn rule_rows(rules: &[Rule], pairs: &[ScoredPair]) -> Vec<RuleRow> {
             ..RuleRow::default()
         })
         .collect()
+}
+
+/// The merge stage: the previous records (from the index) and the
+/// snapshot's added and changed ones in one store, on merged dictionaries,
+/// in the snapshot's row order.
+fn merge(
+    opts: &UpdateOptions,
+    config: &Config,
+    idx: &mut RunIndex,
+    snap: &mut Snapshot,
+) -> RecordStore {
+    let source = opts
+        .snapshot
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let maps = merge_dictionaries(idx, &snap.fresh);
+    merged_store(idx, snap, &maps, config, source, opts.as_of)
 }

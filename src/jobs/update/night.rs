@@ -68,6 +68,21 @@ pub(crate) struct Beside {
 }
 
 impl Night<'_> {
+    /// The stages' seconds of both sides, for `summary.json`.
+    pub(crate) fn stage_seconds(c: &Clustered, b: &Beside) -> Vec<(String, f64)> {
+        [
+            ("cluster", c.secs.0),
+            ("cluster ids", c.secs.1),
+            (
+                "flags, clusters.parquet, changes.parquet, flags.parquet, report (after cluster ids)",
+                c.secs.2,
+            ),
+            ("pairs.parquet, postings (beside cluster)", b.secs),
+        ]
+        .map(|(name, secs)| (name.to_owned(), secs))
+        .to_vec()
+    }
+
     /// Clusters (only the changed components when `in_order`), assigns
     /// the ids, then writes clusters.parquet and changes.parquet beside the
     /// flags, flags.parquet and the report's body.
