@@ -8,13 +8,17 @@
 //!   and the forward encoders the generator uses to corrupt names.
 //! - [`tone`]: tone-mark placement, old style (hòa) ↔ new style (hoà).
 //! - [`name`]: full name → family / middle / given, canonical form, keys.
+//! - [`fold`]: the accent-free key of names ([`fold::name_key`]).
+//! - [`datasets`]: the name tables compiled in from `datasets/names/*.tsv`.
 //! - [`phonetic`]: a Vietnamese phonetic key folding dialect spelling merges.
 //! - [`date`]: dates of birth in the formats found in registers.
 //! - [`citizen_id`]: 12-digit personal ID numbers and 9-digit CMNDs.
 //! - [`province`]: the 63 provinces (2016 codes) and the 34 units of 2025.
 
 pub mod citizen_id;
+pub mod datasets;
 pub mod date;
+pub mod fold;
 pub(crate) mod fxhash;
 pub mod name;
 pub mod phonetic;

@@ -16,9 +16,9 @@
 //! Windows-1252 "HÃ\u{a0} Giang" (Hà Giang, the NBSP being the second byte
 //! of à). Syllable shape cannot tell these apart, so the decision falls to
 //! *name evidence*: each reading scores the number of its words that are
-//! known name words ([`crate::datasets::family_name`], including two-word
-//! family names, [`crate::datasets::is_middle_name`],
-//! [`crate::datasets::is_given_name`]; new-style tones are looked up in the
+//! known name words ([`crate::normalize::datasets::family_name`], including two-word
+//! family names, [`crate::normalize::datasets::is_middle_name`],
+//! [`crate::normalize::datasets::is_given_name`]; new-style tones are looked up in the
 //! old style of the tables), ties broken by the number found in the table of
 //! their place (family, middles, given; or given, family, middles): VNI
 //! "Hoà Chung" is Hồ Chung, as Hòa is no family name; then by the number in
@@ -68,9 +68,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use super::datasets;
 use super::fxhash::FxBuild;
 use super::tone;
-use crate::datasets;
 
 use serde::Serialize;
 use unicode_normalization::{is_nfc_quick, is_nfd, IsNormalized, UnicodeNormalization};
