@@ -20,6 +20,7 @@ pub mod datasets;
 pub mod date;
 pub mod fold;
 pub(crate) mod fxhash;
+mod letters;
 pub mod name;
 pub mod phonetic;
 pub mod province;
