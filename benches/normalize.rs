@@ -2,14 +2,14 @@
 //! core, ≥ 0.5 M mixed-encoding names/s per core). Single-threaded, so the
 //! reported elements/s is the per-core rate.
 //!
-//! Names are synthetic combinations from `dinhdanh::datasets`, drawn with a
-//! seeded ChaCha RNG so every run measures the same input.
+//! Names are synthetic combinations from `dinhdanh::normalize::datasets`,
+//! drawn with a seeded ChaCha RNG so every run measures the same input.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use dinhdanh::datasets::{self, NameSex};
+use dinhdanh::normalize::datasets::{self, NameSex};
 use dinhdanh::normalize::name::normalize_name;
 use dinhdanh::normalize::text;
 use rand::distr::weighted::WeightedIndex;

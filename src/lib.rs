@@ -21,7 +21,6 @@
 pub mod block;
 pub mod cluster;
 pub mod config;
-pub mod datasets;
 pub mod error;
 pub mod evaluate;
 pub mod flags;

@@ -8,8 +8,9 @@
 
 use std::collections::BTreeSet;
 
-use dinhdanh::datasets;
-use dinhdanh::normalize::name::{name_key, normalize_name, NormalizedName};
+use dinhdanh::normalize::datasets;
+use dinhdanh::normalize::fold::name_key;
+use dinhdanh::normalize::name::{normalize_name, NormalizedName};
 use dinhdanh::normalize::phonetic::phonetic_key;
 use dinhdanh::normalize::{text, tone};
 use proptest::prelude::*;

@@ -1,6 +1,6 @@
 //! The generator's view of the shared reference tables.
 //!
-//! Names come from `crate::datasets`, provinces from
+//! Names come from `crate::normalize::datasets`, provinces from
 //! `crate::normalize::province`; this module only regroups them the way the
 //! generator draws (per sex, with the 2025 unit name resolved) and caches
 //! that once. Streets and communes have no shared table yet, so their short
@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use crate::datasets::{self, NameSex};
+use crate::normalize::datasets::{self, NameSex};
 use crate::normalize::province;
 
 /// A family name and its share of the population.

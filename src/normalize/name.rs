@@ -34,7 +34,7 @@
 //!   normal order: "Mai Nguyễn Thị" is read as family Mai.
 //!
 //! Table lookups match words with diacritics exactly and accent-free words by
-//! key (see [`crate::datasets`]).
+//! key (see [`super::datasets`]).
 //!
 //! Cost: [`normalize_name`] does all of the above once per distinct word
 //! (per-thread cache) and skips repair when the cached word facts show it
@@ -47,13 +47,13 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Serialize;
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
+use super::datasets;
+use super::fold::name_key;
 use super::fxhash::FxBuild;
 use super::phonetic;
 use super::text::{self, Encoding, WordFacts};
 use super::tone;
-use crate::datasets;
 
 /// A normalized full name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -373,51 +373,6 @@ fn normalize_name_reference(input: &str) -> NormalizedName {
     }
 }
 
-/// Accent-free key of any text: lower case, combining marks removed, Đ→d
-/// (and its look-alikes Ð, Ɖ), white-space runs → one space, trimmed.
-/// Accepts NFC or NFD. Unlike `text::strip_marks`, it lower-cases and
-/// collapses spaces in the same pass, because it runs once per name.
-pub fn name_key(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
-            space = !out.is_empty();
-            continue;
-        }
-        let Some(f) = fold_char(c) else { continue };
-        if space {
-            out.push(' ');
-            space = false;
-        }
-        out.push(f);
-    }
-    out
-}
-
-/// One character folded to its lower-case base letter; `None` for combining
-/// marks and zero-width characters, which the key drops.
-pub(crate) fn fold_char(c: char) -> Option<char> {
-    if c.is_ascii() {
-        return Some(c.to_ascii_lowercase());
-    }
-    match c {
-        // Đ has no canonical decomposition, so it needs its own rule.
-        'đ' | 'Đ' | 'ð' | 'Ð' | 'ɖ' | 'Ɖ' => return Some('d'),
-        '\u{200B}'..='\u{200D}' | '\u{FEFF}' => return None,
-        _ => {}
-    }
-    if is_combining_mark(c) {
-        return None;
-    }
-    let mut base = None;
-    decompose_canonical(c, |d| {
-        base.get_or_insert(d);
-    });
-    let base = base.unwrap_or(c);
-    Some(base.to_lowercase().next().unwrap_or(base))
-}
-
 /// Lower case, zero-width characters dropped, white space collapsed to one
 /// space, trimmed.
 fn collapse_lower(s: &str) -> String {
@@ -678,15 +633,6 @@ mod tests {
         assert_eq!(c.given_group, "huong");
         assert_ne!(c.given_group, normalize_name("Lê Thị Hường").given_group);
         assert_eq!(normalize_name("").family_group, "");
-    }
-
-    #[test]
-    fn key_folds_every_mark_and_d_with_stroke() {
-        assert_eq!(name_key("Đặng  Ưng\u{a0}Ý"), "dang ung y");
-        // NFD input: base letters with combining marks.
-        assert_eq!(name_key("Nguye\u{302}\u{303}n"), "nguyen");
-        assert_eq!(name_key("Ðỗ Ɖức"), "do duc");
-        assert_eq!(name_key("\u{200b} a "), "a");
     }
 
     /// A name from the tables, damaged by corruption `how` (see `damage`).

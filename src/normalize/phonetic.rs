@@ -27,7 +27,7 @@
 //! `phonetic_key(x)` depends only on the accent-free key of `x`. Cost:
 //! O(length), one output allocation plus one reused syllable buffer.
 
-use super::name::fold_char;
+use super::fold::fold_char;
 use super::text;
 
 /// Phonetic key of one syllable or a whole name (syllables joined by space).

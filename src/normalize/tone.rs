@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use super::text::{vowel_of, Vowel, B_A, B_E, B_I, B_O, B_U, B_Y};
+use super::letters::{vowel_of, Vowel, B_A, B_E, B_I, B_O, B_U, B_Y};
 
 /// Moves tone marks to the old style (hòa, khỏe, thủy, lũy), any case.
 /// Input must be NFC.

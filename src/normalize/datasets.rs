@@ -16,7 +16,7 @@
 //! ("le") is matched by its accent-free key, because registers without
 //! diacritics cannot tell the two apart. [`is_family_name`] takes an
 //! accent-free lowercase key only, as produced by
-//! [`crate::normalize::name::name_key`].
+//! [`crate::normalize::fold::name_key`].
 //!
 //! The tables are small (a few hundred rows): building them costs well under
 //! a millisecond, lookups are hash lookups.
@@ -25,7 +25,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use crate::normalize::name::name_key;
+use super::fold::name_key;
 
 /// Sex of a middle or given name element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,10 +64,10 @@ pub struct RegionalPair {
     pub b: &'static str,
 }
 
-const FAMILY_TSV: &str = include_str!("../datasets/names/family.tsv");
-const MIDDLE_TSV: &str = include_str!("../datasets/names/middle.tsv");
-const GIVEN_TSV: &str = include_str!("../datasets/names/given.tsv");
-const REGIONAL_TSV: &str = include_str!("../datasets/names/regional.tsv");
+const FAMILY_TSV: &str = include_str!("../../datasets/names/family.tsv");
+const MIDDLE_TSV: &str = include_str!("../../datasets/names/middle.tsv");
+const GIVEN_TSV: &str = include_str!("../../datasets/names/given.tsv");
+const REGIONAL_TSV: &str = include_str!("../../datasets/names/regional.tsv");
 
 // The files are part of the source: a parse failure is a build defect that
 // the tests in this module catch, not a run-time input error.
