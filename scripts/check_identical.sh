@@ -123,31 +123,7 @@ compare_dir link
 
 snap=$work/new-1pct.parquet
 if [ ! -f "$snap" ]; then
-  python3 - "$data/records.parquet" "$snap" <<'PY'
-import sys
-import numpy as np, pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
-src, dst = sys.argv[1], sys.argv[2]
-t = pq.read_table(src)
-n = t.num_rows
-i = np.arange(n)
-keep = pa.array(i % 300 != 7)
-name_edit = pa.array(i % 600 == 13)
-date_edit = pa.array(i % 600 == 313)
-cols = {}
-for name in t.column_names:
-    c = t[name]
-    if name == "full_name":
-        c = pc.if_else(name_edit, pc.binary_join_element_wise(c, pa.scalar(" Thị"), ""), c)
-    if name == "date_of_birth":
-        c = pc.if_else(date_edit, pa.scalar("15/06/1971"), c)
-    cols[name] = c
-edited = pa.table(cols).filter(keep)
-take = np.arange(11, n, 300)
-added = t.take(pa.array(take))
-ids = pa.array([f"NEW{k:09d}" for k in take])
-added = added.set_column(added.column_names.index("record_id"), "record_id", ids)
-pq.write_table(pa.concat_tables([edited, added.cast(edited.schema)]), dst)
-PY
+  python3 scripts/change_snapshot.py "$data/records.parquet" "$snap"
 fi
 
 echo "update (1 % change)" >&2
