@@ -6,19 +6,16 @@ pub mod dedupe;
 pub mod explain;
 pub mod update;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
+use crate::config::{Config, Mode};
+use crate::error::Result;
 use crate::index::PendingIndex;
+use crate::normalize::date::Date;
 use crate::output::{write_atomic, AtomicFile};
 use crate::write::report::write_report;
 use crate::write::summary::Summary;
-
-use crate::config::Config;
-use crate::config::Mode;
-use crate::error::Result;
-use crate::normalize::date::Date;
-use std::path::PathBuf;
-use std::time::Instant;
 
 /// What to run.
 #[derive(Clone, Debug)]

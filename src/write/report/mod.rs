@@ -3,16 +3,18 @@
 
 pub mod html;
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use html::{ReportData, RuleRow};
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::normalize::date::Date;
 use crate::output::AtomicFile;
 use crate::score::scorer::ScoredPair;
 use crate::store::{RecordId, RecordStore};
 use crate::write::summary::Summary;
-use html::{ReportData, RuleRow};
-use rayon::prelude::*;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 /// The parts of report.html read from the run's records, pairs, clusters
 /// and flags (O(n) over records and pairs); [`render`] adds the run's
