@@ -263,8 +263,8 @@ fn not_a_truth_file(path: &Path, column: &str) -> Error {
     ))
 }
 
-fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
-    let src = Source::open(path)?;
+/// Checks that `src` is a truth file; returns whether it has a `source` column.
+fn check_truth_columns(src: &Source, path: &Path) -> Result<bool> {
     for c in TRUTH_COLUMNS {
         if !src.has_column(c) {
             return Err(not_a_truth_file(path, c));
@@ -283,23 +283,156 @@ fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
         ));
     }
     let has_source = src.has_column("source");
-    let mut columns = TRUTH_COLUMNS.to_vec();
     if has_source {
         src.require_string("source")?;
-        columns.push("source");
+    }
+    Ok(has_source)
+}
+
+/// The columns of one batch of a truth file, in [`TRUTH_COLUMNS`] order.
+struct TruthBatch<'a> {
+    ids: StringColumn<'a>,
+    persons: StringColumn<'a>,
+    roles: StringColumn<'a>,
+    related: StringColumn<'a>,
+    /// `corruptions` as a list, or else as a '|'-joined string.
+    tags_list: Option<StringListColumn<'a>>,
+    tags_joined: Option<StringColumn<'a>>,
+    sources: Option<StringColumn<'a>>,
+}
+
+impl<'a> TruthBatch<'a> {
+    /// Views the columns of `batch`; `source` is its sixth column when present.
+    fn new(src: &Source, batch: &'a RecordBatch, has_source: bool) -> Result<TruthBatch<'a>> {
+        Ok(TruthBatch {
+            ids: src.string_column(batch, 0)?,
+            persons: src.string_column(batch, 1)?,
+            roles: src.string_column(batch, 2)?,
+            related: src.string_column(batch, 3)?,
+            tags_list: StringListColumn::from_array(batch.column(4).as_ref()),
+            tags_joined: StringColumn::from_array(batch.column(4).as_ref()),
+            sources: if has_source {
+                Some(src.string_column(batch, 5)?)
+            } else {
+                None
+            },
+        })
+    }
+}
+
+impl Truth {
+    /// An empty truth, keyed by (source, record_id) or by record_id alone.
+    fn empty(keyed_by_source: bool) -> Truth {
+        Truth {
+            keys: vec![Default::default()],
+            keyed_by_source,
+            sources: Interner::default(),
+            person: Vec::new(),
+            source: Vec::new(),
+            persons: Interner::default(),
+            tag_records: Vec::new(),
+            tags: Interner::default(),
+            relations: Vec::new(),
+        }
     }
 
-    let mut truth = Truth {
-        keys: vec![Default::default()],
-        keyed_by_source: key_by_source,
-        sources: Interner::default(),
-        person: Vec::new(),
-        source: Vec::new(),
-        persons: Interner::default(),
-        tag_records: Vec::new(),
-        tags: Interner::default(),
-        relations: Vec::new(),
-    };
+    /// Adds row `i` of `b`, the file's row number `row` (for errors).
+    fn push_row(&mut self, b: &TruthBatch<'_>, i: usize, path: &Path, row: u64) -> Result<()> {
+        let missing =
+            |col: &str| Error::data_at(path, Some(row), Some(col), "empty; every record needs one");
+        let id = b.ids.get(i).ok_or_else(|| missing("record_id"))?;
+        let person_id = b.persons.get(i).ok_or_else(|| missing("person_id"))?;
+        let source_id = match &b.sources {
+            Some(s) => self
+                .sources
+                .intern(s.get(i).ok_or_else(|| missing("source"))?),
+            None => 0,
+        };
+        let r = u32::try_from(self.person.len())
+            .map_err(|_| Error::data_at(path, Some(row), None, "more than 2^32 records"))?;
+        self.add_key(source_id, id, r, path, row)?;
+        let p = self.persons.intern(person_id);
+        self.person.push(p);
+        self.source.push(source_id);
+
+        let kind = match b.roles.get(i).map(str::trim) {
+            Some("twin") => Some(Kind::Twin),
+            Some("namesake") => Some(Kind::Namesake),
+            _ => None,
+        };
+        if let (Some(kind), Some(other)) = (kind, b.related.get(i).map(str::trim)) {
+            if !other.is_empty() && other != person_id {
+                self.relations.push((kind, p, other.into()));
+            }
+        }
+
+        if let Some(list) = &b.tags_list {
+            if let Some(items) = list.get(i) {
+                items.for_each(|tag| self.add_tag(r, tag));
+            }
+        } else if let Some(joined) = &b.tags_joined {
+            if let Some(s) = joined.get(i) {
+                s.split('|').for_each(|tag| self.add_tag(r, tag));
+            }
+        }
+        Ok(())
+    }
+
+    /// Indexes record `r` under its key; an error when the key is taken.
+    fn add_key(&mut self, source_id: u32, id: &str, r: u32, path: &Path, row: u64) -> Result<()> {
+        let slot = if self.keyed_by_source {
+            source_id as usize
+        } else {
+            0
+        };
+        if self.keys.len() <= slot {
+            self.keys.resize_with(slot + 1, Default::default);
+        }
+        let (ids, records) = &mut self.keys[slot];
+        if ids.intern(id) as usize != records.len() {
+            return Err(Error::data_at(
+                path,
+                Some(row),
+                Some("record_id"),
+                if self.keyed_by_source {
+                    "duplicate record_id within its source"
+                } else {
+                    "duplicate record_id"
+                },
+            ));
+        }
+        records.push(r);
+        Ok(())
+    }
+
+    /// Records that record `r` carries corruption `tag` (blank tags ignored).
+    fn add_tag(&mut self, r: u32, tag: &str) {
+        let tag = tag.trim();
+        if tag.is_empty() {
+            return;
+        }
+        let t = self.tags.intern(tag) as usize;
+        if self.tag_records.len() <= t {
+            self.tag_records.resize_with(t + 1, Vec::new);
+        }
+        // Records arrive in ascending order, so a repeated tag on one
+        // record is always the last entry.
+        if self.tag_records[t].last() != Some(&r) {
+            self.tag_records[t].push(r);
+        }
+    }
+}
+
+/// Reads and indexes a truth file; records are keyed by (source, record_id)
+/// when `key_by_source`.
+fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
+    let src = Source::open(path)?;
+    let has_source = check_truth_columns(&src, path)?;
+    let mut columns = TRUTH_COLUMNS.to_vec();
+    if has_source {
+        columns.push("source");
+    }
+    let mut truth = Truth::empty(key_by_source);
     if let Some(n) = src.num_rows() {
         let n = usize::try_from(n).unwrap_or(0);
         truth.person.reserve(n);
@@ -308,89 +441,10 @@ fn read_truth(path: &Path, key_by_source: bool) -> Result<Truth> {
     let mut row: u64 = 0;
     for batch in src.batches(&columns, DEFAULT_BATCH_SIZE)? {
         let batch = batch?;
-        let ids = src.string_column(&batch, 0)?;
-        let persons = src.string_column(&batch, 1)?;
-        let roles = src.string_column(&batch, 2)?;
-        let related = src.string_column(&batch, 3)?;
-        let tags_list = StringListColumn::from_array(batch.column(4).as_ref());
-        let tags_joined = StringColumn::from_array(batch.column(4).as_ref());
-        let sources = if has_source {
-            Some(src.string_column(&batch, 5)?)
-        } else {
-            None
-        };
+        let b = TruthBatch::new(&src, &batch, has_source)?;
         for i in 0..batch.num_rows() {
             row += 1;
-            let missing = |col: &str| {
-                Error::data_at(path, Some(row), Some(col), "empty; every record needs one")
-            };
-            let id = ids.get(i).ok_or_else(|| missing("record_id"))?;
-            let person_id = persons.get(i).ok_or_else(|| missing("person_id"))?;
-            let source_id = match &sources {
-                Some(s) => truth
-                    .sources
-                    .intern(s.get(i).ok_or_else(|| missing("source"))?),
-                None => 0,
-            };
-            let r = u32::try_from(truth.person.len())
-                .map_err(|_| Error::data_at(path, Some(row), None, "more than 2^32 records"))?;
-            let slot = if key_by_source { source_id as usize } else { 0 };
-            if truth.keys.len() <= slot {
-                truth.keys.resize_with(slot + 1, Default::default);
-            }
-            let (ids, records) = &mut truth.keys[slot];
-            if ids.intern(id) as usize != records.len() {
-                return Err(Error::data_at(
-                    path,
-                    Some(row),
-                    Some("record_id"),
-                    if key_by_source {
-                        "duplicate record_id within its source"
-                    } else {
-                        "duplicate record_id"
-                    },
-                ));
-            }
-            records.push(r);
-            let p = truth.persons.intern(person_id);
-            truth.person.push(p);
-            truth.source.push(source_id);
-
-            let kind = match roles.get(i).map(str::trim) {
-                Some("twin") => Some(Kind::Twin),
-                Some("namesake") => Some(Kind::Namesake),
-                _ => None,
-            };
-            if let (Some(kind), Some(other)) = (kind, related.get(i).map(str::trim)) {
-                if !other.is_empty() && other != person_id {
-                    truth.relations.push((kind, p, other.into()));
-                }
-            }
-
-            let mut add_tag = |tag: &str| {
-                let tag = tag.trim();
-                if tag.is_empty() {
-                    return;
-                }
-                let t = truth.tags.intern(tag) as usize;
-                if truth.tag_records.len() <= t {
-                    truth.tag_records.resize_with(t + 1, Vec::new);
-                }
-                // Records arrive in ascending order, so a repeated tag on one
-                // record is always the last entry.
-                if truth.tag_records[t].last() != Some(&r) {
-                    truth.tag_records[t].push(r);
-                }
-            };
-            if let Some(list) = &tags_list {
-                if let Some(items) = list.get(i) {
-                    items.for_each(&mut add_tag);
-                }
-            } else if let Some(joined) = &tags_joined {
-                if let Some(s) = joined.get(i) {
-                    s.split('|').for_each(&mut add_tag);
-                }
-            }
+            truth.push_row(&b, i, path, row)?;
         }
     }
     Ok(truth)
@@ -739,120 +793,225 @@ fn evaluate_flags(t: &Truth, rows: &FlagRows) -> FlagEvaluation {
     }
 }
 
-fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evaluation {
-    let n = t.person.len();
-    let n_persons = t.persons.len();
-    let mut n_p = vec![0u64; n_persons];
-    let mut n_c = vec![0u64; n_clusters];
-    let mut n_pc: Counts<u64> = counts();
-    // At most one cell per record; reserving avoids holding the old and the
-    // new table at once while the map grows.
-    n_pc.reserve(n);
-    // Per (group, source) counts, only needed in link mode.
-    let mut n_ps: Counts<(u32, u32)> = counts();
-    let mut n_cs: Counts<(u32, u32)> = counts();
-    let mut n_pcs: Counts<(u64, u32)> = counts();
-    for ((&p, &c), &s) in t.person.iter().zip(cluster).zip(&t.source) {
-        n_p[p as usize] += 1;
-        n_c[c as usize] += 1;
-        bump(&mut n_pc, cell(p, c));
-        if cross {
-            bump(&mut n_ps, (p, s));
-            bump(&mut n_cs, (c, s));
-            bump(&mut n_pcs, (cell(p, c), s));
+/// Per-group record counts of the contingency table between true persons
+/// and predicted clusters, and (in link mode only) the same per source.
+struct Contingency {
+    /// Records per person.
+    n_p: Vec<u64>,
+    /// Records per cluster.
+    n_c: Vec<u64>,
+    /// Records per (person, cluster) cell, keyed by [`cell`].
+    n_pc: Counts<u64>,
+    /// Per (group, source): empty unless `cross`.
+    n_ps: Counts<(u32, u32)>,
+    n_cs: Counts<(u32, u32)>,
+    n_pcs: Counts<(u64, u32)>,
+    cross: bool,
+    /// Records in the truth file.
+    records: usize,
+}
+
+/// In link mode, pairs within one source are subtracted from each group.
+fn pairs(all: u64, same_source: u64) -> u64 {
+    all - same_source
+}
+
+impl Contingency {
+    /// Counts every record into its person, cluster and cell.
+    fn count(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Contingency {
+        let n = t.person.len();
+        let mut n_p = vec![0u64; t.persons.len()];
+        let mut n_c = vec![0u64; n_clusters];
+        let mut n_pc: Counts<u64> = counts();
+        // At most one cell per record; reserving avoids holding the old and the
+        // new table at once while the map grows.
+        n_pc.reserve(n);
+        // Per (group, source) counts, only needed in link mode.
+        let mut n_ps: Counts<(u32, u32)> = counts();
+        let mut n_cs: Counts<(u32, u32)> = counts();
+        let mut n_pcs: Counts<(u64, u32)> = counts();
+        for ((&p, &c), &s) in t.person.iter().zip(cluster).zip(&t.source) {
+            n_p[p as usize] += 1;
+            n_c[c as usize] += 1;
+            bump(&mut n_pc, cell(p, c));
+            if cross {
+                bump(&mut n_ps, (p, s));
+                bump(&mut n_cs, (c, s));
+                bump(&mut n_pcs, (cell(p, c), s));
+            }
+        }
+        Contingency {
+            n_p,
+            n_c,
+            n_pc,
+            n_ps,
+            n_cs,
+            n_pcs,
+            cross,
+            records: n,
         }
     }
-    // In link mode, pairs within one source are subtracted from each group.
-    let pairs = |all: u64, same_source: u64| all - same_source;
-    let true_pairs = pairs(
-        n_p.iter().map(|&k| c2(k)).sum(),
-        n_ps.values().map(|&k| c2(k)).sum(),
-    );
-    let predicted_pairs = pairs(
-        n_c.iter().map(|&k| c2(k)).sum(),
-        n_cs.values().map(|&k| c2(k)).sum(),
-    );
-    let tp = pairs(
-        n_pc.values().map(|&k| c2(k)).sum(),
-        n_pcs.values().map(|&k| c2(k)).sum(),
-    );
-    let precision = ratio(tp, predicted_pairs, 1.0);
-    let recall = ratio(tp, true_pairs, 1.0);
-    let pairwise = Pairwise {
-        true_pairs,
-        predicted_pairs,
-        true_positives: tp,
-        false_positives: predicted_pairs - tp,
-        false_negatives: true_pairs - tp,
-        precision,
-        recall,
-        f1: f1(precision, recall),
-    };
 
-    let tag_names: Vec<&str> = t.tags.iter().collect();
-    let mut by_corruption: Vec<TagRecall> = t
-        .tag_records
-        .iter()
-        .enumerate()
-        .map(|(tag, records)| {
-            let mut k_p: Counts<u32> = counts();
-            let mut k_pc: Counts<u64> = counts();
-            let mut k_ps: Counts<(u32, u32)> = counts();
-            let mut k_pcs: Counts<(u64, u32)> = counts();
-            for &r in records {
-                let r = r as usize;
-                let (p, c, s) = (t.person[r], cluster[r], t.source[r]);
-                bump(&mut k_p, p);
-                bump(&mut k_pc, cell(p, c));
-                if cross {
-                    bump(&mut k_ps, (p, s));
-                    bump(&mut k_pcs, (cell(p, c), s));
-                }
-            }
-            let true_pairs = pairs(
-                k_p.iter()
-                    .map(|(&p, &k)| c2_touching(n_p[p as usize], k))
-                    .sum(),
-                k_ps.iter().map(|(ps, &k)| c2_touching(n_ps[ps], k)).sum(),
-            );
-            let found_pairs = pairs(
-                k_pc.iter().map(|(pc, &k)| c2_touching(n_pc[pc], k)).sum(),
-                k_pcs
-                    .iter()
-                    .map(|(pcs, &k)| c2_touching(n_pcs[pcs], k))
-                    .sum(),
-            );
-            TagRecall {
-                tag: tag_names[tag].to_owned(),
-                records: records.len() as u64,
-                true_pairs,
-                found_pairs,
-                recall: ratio(found_pairs, true_pairs, 1.0),
-            }
-        })
-        .collect();
-    by_corruption.sort_by(|a, b| a.tag.cmp(&b.tag));
+    /// True, predicted and correctly predicted pairs, and their ratios.
+    fn pairwise(&self) -> Pairwise {
+        let true_pairs = pairs(
+            self.n_p.iter().map(|&k| c2(k)).sum(),
+            self.n_ps.values().map(|&k| c2(k)).sum(),
+        );
+        let predicted_pairs = pairs(
+            self.n_c.iter().map(|&k| c2(k)).sum(),
+            self.n_cs.values().map(|&k| c2(k)).sum(),
+        );
+        let tp = pairs(
+            self.n_pc.values().map(|&k| c2(k)).sum(),
+            self.n_pcs.values().map(|&k| c2(k)).sum(),
+        );
+        let precision = ratio(tp, predicted_pairs, 1.0);
+        let recall = ratio(tp, true_pairs, 1.0);
+        Pairwise {
+            true_pairs,
+            predicted_pairs,
+            true_positives: tp,
+            false_positives: predicted_pairs - tp,
+            false_negatives: true_pairs - tp,
+            precision,
+            recall,
+            f1: f1(precision, recall),
+        }
+    }
 
-    // Distinct clusters of each person, sorted: the person's row of the
-    // contingency table, for the hard-negative intersections.
-    let mut cells: Vec<u64> = n_pc.keys().copied().collect();
-    cells.sort_unstable();
-    let mut start = vec![0usize; n_persons + 1];
-    for &pc in &cells {
-        start[(pc >> 32) as usize + 1] += 1;
+    /// Recall per corruption tag, sorted by tag.
+    fn by_corruption(&self, t: &Truth, cluster: &[u32]) -> Vec<TagRecall> {
+        let tag_names: Vec<&str> = t.tags.iter().collect();
+        let mut by_corruption: Vec<TagRecall> = t
+            .tag_records
+            .iter()
+            .enumerate()
+            .map(|(tag, records)| self.tag_recall(t, cluster, tag_names[tag], records))
+            .collect();
+        by_corruption.sort_by(|a, b| a.tag.cmp(&b.tag));
+        by_corruption
     }
-    for p in 0..n_persons {
-        start[p + 1] += start[p];
+
+    /// Recall over the true pairs touching `records`, the records carrying `tag`.
+    fn tag_recall(&self, t: &Truth, cluster: &[u32], tag: &str, records: &[u32]) -> TagRecall {
+        let mut k_p: Counts<u32> = counts();
+        let mut k_pc: Counts<u64> = counts();
+        let mut k_ps: Counts<(u32, u32)> = counts();
+        let mut k_pcs: Counts<(u64, u32)> = counts();
+        for &r in records {
+            let r = r as usize;
+            let (p, c, s) = (t.person[r], cluster[r], t.source[r]);
+            bump(&mut k_p, p);
+            bump(&mut k_pc, cell(p, c));
+            if self.cross {
+                bump(&mut k_ps, (p, s));
+                bump(&mut k_pcs, (cell(p, c), s));
+            }
+        }
+        let true_pairs = pairs(
+            k_p.iter()
+                .map(|(&p, &k)| c2_touching(self.n_p[p as usize], k))
+                .sum(),
+            k_ps.iter()
+                .map(|(ps, &k)| c2_touching(self.n_ps[ps], k))
+                .sum(),
+        );
+        let found_pairs = pairs(
+            k_pc.iter()
+                .map(|(pc, &k)| c2_touching(self.n_pc[pc], k))
+                .sum(),
+            k_pcs
+                .iter()
+                .map(|(pcs, &k)| c2_touching(self.n_pcs[pcs], k))
+                .sum(),
+        );
+        TagRecall {
+            tag: tag.to_owned(),
+            records: records.len() as u64,
+            true_pairs,
+            found_pairs,
+            recall: ratio(found_pairs, true_pairs, 1.0),
+        }
     }
-    let clusters_of = |p: u32| -> Vec<u32> {
+
+    /// B-cubed precision and recall and the number of exactly matched
+    /// persons, from the cells.
+    fn bcubed_and_exact(&self) -> (BCubed, u64) {
+        let n = self.records;
+        // B-cubed from the cells: per cluster and per person, Σ n_pc².
+        let mut sq_c = vec![0u64; self.n_c.len()];
+        let mut sq_p = vec![0u64; self.n_p.len()];
+        let mut exact_clusters = 0u64;
+        for (&pc, &k) in &self.n_pc {
+            let (p, c) = ((pc >> 32) as usize, (pc as u32) as usize);
+            let k2 = k * k;
+            sq_c[c] += k2;
+            sq_p[p] += k2;
+            if k == self.n_p[p] && k == self.n_c[c] {
+                exact_clusters += 1;
+            }
+        }
+        // Summed in index order so the floating-point result is reproducible.
+        let mean = |sq: &[u64], sizes: &[u64]| -> f64 {
+            if n == 0 {
+                return 1.0;
+            }
+            let total: f64 = sq
+                .iter()
+                .zip(sizes)
+                .filter(|(_, &size)| size > 0)
+                .map(|(&s, &size)| s as f64 / size as f64)
+                .sum();
+            total / n as f64
+        };
+        let bp = mean(&sq_c, &self.n_c);
+        let br = mean(&sq_p, &self.n_p);
+        let bcubed = BCubed {
+            precision: bp,
+            recall: br,
+            f1: f1(bp, br),
+        };
+        (bcubed, exact_clusters)
+    }
+}
+
+/// Each person's distinct clusters, sorted: the person's row of the
+/// contingency table, for the hard-negative intersections.
+struct PersonClusters {
+    /// The cells, sorted (so by person, then cluster).
+    cells: Vec<u64>,
+    /// Per person, where its cells start in `cells` (one more entry at the end).
+    start: Vec<usize>,
+}
+
+impl PersonClusters {
+    /// Sorts the cells of `n_pc` and indexes them by person.
+    fn new(n_pc: &Counts<u64>, n_persons: usize) -> PersonClusters {
+        let mut cells: Vec<u64> = n_pc.keys().copied().collect();
+        cells.sort_unstable();
+        let mut start = vec![0usize; n_persons + 1];
+        for &pc in &cells {
+            start[(pc >> 32) as usize + 1] += 1;
+        }
+        for p in 0..n_persons {
+            start[p + 1] += start[p];
+        }
+        PersonClusters { cells, start }
+    }
+
+    /// The clusters holding records of person `p`, ascending.
+    fn clusters_of(&self, p: u32) -> Vec<u32> {
         let p = p as usize;
-        cells[start[p]..start[p + 1]]
+        self.cells[self.start[p]..self.start[p + 1]]
             .iter()
             .map(|&pc| pc as u32)
             .collect()
-    };
-    let share_a_cluster = |a: u32, b: u32| -> bool {
-        let (ca, cb) = (clusters_of(a), clusters_of(b));
+    }
+
+    /// True when a record of person `a` and one of person `b` share a cluster.
+    fn share_a_cluster(&self, a: u32, b: u32) -> bool {
+        let (ca, cb) = (self.clusters_of(a), self.clusters_of(b));
         let (mut i, mut j) = (0, 0);
         while i < ca.len() && j < cb.len() {
             match ca[i].cmp(&cb[j]) {
@@ -862,67 +1021,51 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
             }
         }
         false
-    };
-    let hard = |kind: Kind| -> HardNegatives {
-        // Known pairs as (min, max) person ids; unknown partners by name.
-        let mut known: Vec<(u32, u32)> = Vec::new();
-        let mut unknown: Vec<(u32, &str)> = Vec::new();
-        for (k, p, other) in &t.relations {
-            if *k != kind {
-                continue;
-            }
-            match t.persons.get(other) {
-                Some(q) => known.push(((*p).min(q), (*p).max(q))),
-                None => unknown.push((*p, other)),
-            }
-        }
-        known.sort_unstable();
-        known.dedup();
-        unknown.sort_unstable();
-        unknown.dedup();
-        let merged = known
-            .iter()
-            .filter(|&&(a, b)| share_a_cluster(a, b))
-            .count() as u64;
-        let total = (known.len() + unknown.len()) as u64;
-        HardNegatives {
-            pairs: total,
-            merged,
-            rate: ratio(merged, total, 0.0),
-        }
-    };
-    let twins = hard(Kind::Twin);
-    let namesakes = hard(Kind::Namesake);
+    }
+}
 
-    // B-cubed from the cells: per cluster and per person, Σ n_pc².
-    let mut sq_c = vec![0u64; n_clusters];
-    let mut sq_p = vec![0u64; n_persons];
-    let mut exact_clusters = 0u64;
-    for (&pc, &k) in &n_pc {
-        let (p, c) = ((pc >> 32) as usize, (pc as u32) as usize);
-        let k2 = k * k;
-        sq_c[c] += k2;
-        sq_p[p] += k2;
-        if k == n_p[p] && k == n_c[c] {
-            exact_clusters += 1;
+/// The hard-negative pairs of persons of one kind and how many were merged.
+fn hard_negatives(t: &Truth, person_clusters: &PersonClusters, kind: Kind) -> HardNegatives {
+    // Known pairs as (min, max) person ids; unknown partners by name.
+    let mut known: Vec<(u32, u32)> = Vec::new();
+    let mut unknown: Vec<(u32, &str)> = Vec::new();
+    for (k, p, other) in &t.relations {
+        if *k != kind {
+            continue;
+        }
+        match t.persons.get(other) {
+            Some(q) => known.push(((*p).min(q), (*p).max(q))),
+            None => unknown.push((*p, other)),
         }
     }
-    // Summed in index order so the floating-point result is reproducible.
-    let mean = |sq: &[u64], sizes: &[u64]| -> f64 {
-        if n == 0 {
-            return 1.0;
-        }
-        let total: f64 = sq
-            .iter()
-            .zip(sizes)
-            .filter(|(_, &size)| size > 0)
-            .map(|(&s, &size)| s as f64 / size as f64)
-            .sum();
-        total / n as f64
-    };
-    let bp = mean(&sq_c, &n_c);
-    let br = mean(&sq_p, &n_p);
+    known.sort_unstable();
+    known.dedup();
+    unknown.sort_unstable();
+    unknown.dedup();
+    let merged = known
+        .iter()
+        .filter(|&&(a, b)| person_clusters.share_a_cluster(a, b))
+        .count() as u64;
+    let total = (known.len() + unknown.len()) as u64;
+    HardNegatives {
+        pairs: total,
+        merged,
+        rate: ratio(merged, total, 0.0),
+    }
+}
 
+/// All figures but the flags', from the truth and each record's cluster.
+fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evaluation {
+    let n = t.person.len();
+    let n_persons = t.persons.len();
+    let table = Contingency::count(t, cluster, n_clusters, cross);
+    let pairwise = table.pairwise();
+    let by_corruption = table.by_corruption(t, cluster);
+    let person_clusters = PersonClusters::new(&table.n_pc, n_persons);
+    let twins = hard_negatives(t, &person_clusters, Kind::Twin);
+    let namesakes = hard_negatives(t, &person_clusters, Kind::Namesake);
+    drop(person_clusters);
+    let (bcubed, exact_clusters) = table.bcubed_and_exact();
     Evaluation {
         records: n as u64,
         true_persons: n_persons as u64,
@@ -932,11 +1075,7 @@ fn compute(t: &Truth, cluster: &[u32], n_clusters: usize, cross: bool) -> Evalua
         by_corruption,
         twins,
         namesakes,
-        bcubed: BCubed {
-            precision: bp,
-            recall: br,
-            f1: f1(bp, br),
-        },
+        bcubed,
         exact_clusters,
         exact_cluster_share: ratio(exact_clusters, n_persons as u64, 1.0),
         flags: None,

@@ -340,13 +340,17 @@ pub struct StoreBuilder {
     cid: CidColumn,
     province: (Interner, Vec<u32>),
     address: (Interner, Vec<u32>),
-    extras: Vec<(String, ExtraKind, bool, Interner, Vec<u32>)>,
+    extras: Vec<RawExtra>,
     scratch: String,
     today: normalize::date::Date,
 }
 
 /// A column's raw-value dictionary and each record's code in it.
 type RawColumn = (Interner, Vec<u32>);
+
+/// An extra field as collected: name, kind, term frequency flag, raw-value
+/// dictionary and each record's code in it.
+type RawExtra = (String, ExtraKind, bool, Interner, Vec<u32>);
 
 /// Each record's parsed ID number, and how many present values were invalid.
 #[derive(Default)]
@@ -523,7 +527,6 @@ impl StoreBuilder {
 
     /// Normalizes every distinct value once and builds the store.
     pub fn finish(self) -> RecordStore {
-        let today = self.today;
         let mut rejects = Rejects::default();
         // Names (the slowest column: normalization, then a sequential
         // interning pass) are built beside all the other columns.
@@ -531,117 +534,19 @@ impl StoreBuilder {
         // column is derived: all of them alive to the end were the peak of
         // loading (the raw ID numbers alone are ~40 bytes per record).
         let name_col = self.name;
-        let names_task = || {
-            let (names, name_of_raw, encoding_of_raw) = build_names(&name_col.0);
-            drop(name_col.0);
-            let name = map_codes(&name_col.1, &name_of_raw);
-            let name_repaired: Vec<(u32, normalize::text::Encoding)> = name_col
-                .1
-                .iter()
-                .enumerate()
-                .filter(|&(_, &c)| c != NONE)
-                .map(|(i, &c)| (i as u32, encoding_of_raw[c as usize]))
-                .filter(|&(_, e)| e != normalize::text::Encoding::Unicode)
-                .collect();
-            (names, name, name_repaired)
+        let rest = RawColumns {
+            dob: self.dob,
+            cid: self.cid,
+            sex: self.sex,
+            province: self.province,
+            address: self.address,
+            extras: self.extras,
+            today: self.today,
         };
-        let (dob_col, cid_col, sex_col) = (self.dob, self.cid, self.sex);
-        let (province_col, address_col) = (self.province, self.address);
-        let rest_task = || {
-            let dob = derive_column(
-                &dob_col,
-                Dob::default(),
-                |v| derive::dob(v, today),
-                |d| d.flags & Dob::INVALID != 0,
-                &mut rejects.invalid_date,
-            );
-            drop(dob_col);
-            rejects.invalid_id = cid_col.invalid;
-            let cid = cid_col.values;
-            let sex = derive_column(
-                &sex_col,
-                SEX_UNKNOWN,
-                derive::sex,
-                |s| s == SEX_UNKNOWN,
-                &mut rejects.unknown_sex,
-            );
-            drop(sex_col);
-            let province = derive_column(
-                &province_col,
-                0,
-                derive::province,
-                |p| p == 0,
-                &mut rejects.unknown_province,
-            );
-            let unit = province.iter().map(|&p| derive::unit(p)).collect();
-            let province_unknown = province_col
-                .1
-                .iter()
-                .zip(&province)
-                .enumerate()
-                .filter(|&(_, (&raw, &code))| raw != NONE && code == 0)
-                .map(|(i, _)| i as u32)
-                .collect();
-
-            drop(province_col);
-            let (addresses, addr_of_raw) = dedupe_normalized(&address_col.0, derive::address_key);
-            let address = map_codes(&address_col.1, &addr_of_raw);
-            drop(address_col);
-            let mut words = Interner::new();
-            let address_tokens = addresses
-                .iter()
-                .map(|a| {
-                    let mut t: Vec<u32> = a.split(' ').map(|w| words.intern(w)).collect();
-                    t.sort_unstable();
-                    t.dedup();
-                    t.into_boxed_slice()
-                })
-                .collect();
-
-            let extras = self
-                .extras
-                .into_iter()
-                .map(|(name, kind, term_frequency, interner, codes)| {
-                    let values = interner.into_values();
-                    let numbers = match kind {
-                        ExtraKind::Numeric => {
-                            values.iter().map(|v| v.trim().parse().ok()).collect()
-                        }
-                        ExtraKind::Date => values
-                            .iter()
-                            .map(|v| {
-                                let d = derive::dob(v, today);
-                                (!d.is_missing() && d.flags & Dob::INVALID == 0)
-                                    .then(|| f64::from(derive::days(d)))
-                            })
-                            .collect(),
-                        _ => Vec::new(),
-                    };
-                    ExtraColumn {
-                        name,
-                        kind,
-                        term_frequency,
-                        codes,
-                        values,
-                        numbers,
-                    }
-                })
-                .collect();
-            Columns {
-                dob,
-                cid,
-                sex,
-                province,
-                unit,
-                province_unknown,
-                addresses,
-                address,
-                address_tokens,
-                address_words: words.into_values(),
-                extras,
-            }
-        };
-        let ((names, name, name_repaired), c) = rayon::join(names_task, rest_task);
+        let ((names, name, name_repaired), c) = rayon::join(
+            || finish_names(name_col),
+            || rest.into_columns(&mut rejects),
+        );
         RecordStore {
             id_bytes: self.id_bytes,
             id_ends: self.id_ends,
@@ -664,6 +569,145 @@ impl StoreBuilder {
             name_repaired,
             province_unknown: c.province_unknown,
         }
+    }
+}
+
+/// The name table, each record's entry, and the records whose name arrived
+/// in a legacy encoding (with the encoding).
+fn finish_names(
+    name_col: RawColumn,
+) -> (NameTable, Vec<u32>, Vec<(u32, normalize::text::Encoding)>) {
+    let (names, name_of_raw, encoding_of_raw) = build_names(&name_col.0);
+    drop(name_col.0);
+    let name = map_codes(&name_col.1, &name_of_raw);
+    let name_repaired: Vec<(u32, normalize::text::Encoding)> = name_col
+        .1
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c != NONE)
+        .map(|(i, &c)| (i as u32, encoding_of_raw[c as usize]))
+        .filter(|&(_, e)| e != normalize::text::Encoding::Unicode)
+        .collect();
+    (names, name, name_repaired)
+}
+
+/// The raw columns other than names, taken from a [`StoreBuilder`].
+struct RawColumns {
+    dob: RawColumn,
+    cid: CidColumn,
+    sex: RawColumn,
+    province: RawColumn,
+    address: RawColumn,
+    extras: Vec<RawExtra>,
+    today: normalize::date::Date,
+}
+
+impl RawColumns {
+    /// Derives every column, each raw column dropped once used; counts the
+    /// rejected values in `rejects`.
+    fn into_columns(self, rejects: &mut Rejects) -> Columns {
+        let today = self.today;
+        let dob = derive_column(
+            &self.dob,
+            Dob::default(),
+            |v| derive::dob(v, today),
+            |d| d.flags & Dob::INVALID != 0,
+            &mut rejects.invalid_date,
+        );
+        drop(self.dob);
+        rejects.invalid_id = self.cid.invalid;
+        let cid = self.cid.values;
+        let sex = derive_column(
+            &self.sex,
+            SEX_UNKNOWN,
+            derive::sex,
+            |s| s == SEX_UNKNOWN,
+            &mut rejects.unknown_sex,
+        );
+        drop(self.sex);
+        let (province, unit, province_unknown) =
+            province_columns(self.province, &mut rejects.unknown_province);
+        let (addresses, addr_of_raw) = dedupe_normalized(&self.address.0, derive::address_key);
+        let address = map_codes(&self.address.1, &addr_of_raw);
+        drop(self.address);
+        let (address_tokens, address_words) = address_tokens(&addresses);
+        let extras = self
+            .extras
+            .into_iter()
+            .map(|e| extra_column(e, today))
+            .collect();
+        Columns {
+            dob,
+            cid,
+            sex,
+            province,
+            unit,
+            province_unknown,
+            addresses,
+            address,
+            address_tokens,
+            address_words,
+            extras,
+        }
+    }
+}
+
+/// Each record's province code and 2025 unit, and the records whose present
+/// province value names none (counted in `unknown`).
+fn province_columns(col: RawColumn, unknown: &mut u64) -> (Vec<u16>, Vec<u8>, Vec<u32>) {
+    let province = derive_column(&col, 0, derive::province, |p| p == 0, unknown);
+    let unit = province.iter().map(|&p| derive::unit(p)).collect();
+    let province_unknown = col
+        .1
+        .iter()
+        .zip(&province)
+        .enumerate()
+        .filter(|&(_, (&raw, &code))| raw != NONE && code == 0)
+        .map(|(i, _)| i as u32)
+        .collect();
+    (province, unit, province_unknown)
+}
+
+/// Each distinct address's words as sorted, deduplicated ids, and the words.
+fn address_tokens(addresses: &[Box<str>]) -> (Vec<Box<[u32]>>, Vec<Box<str>>) {
+    let mut words = Interner::new();
+    let tokens = addresses
+        .iter()
+        .map(|a| {
+            let mut t: Vec<u32> = a.split(' ').map(|w| words.intern(w)).collect();
+            t.sort_unstable();
+            t.dedup();
+            t.into_boxed_slice()
+        })
+        .collect();
+    (tokens, words.into_values())
+}
+
+/// An extra field's column: its distinct values, parsed for `numeric` and
+/// `date` kinds.
+fn extra_column(
+    (name, kind, term_frequency, interner, codes): RawExtra,
+    today: normalize::date::Date,
+) -> ExtraColumn {
+    let values = interner.into_values();
+    let numbers = match kind {
+        ExtraKind::Numeric => values.iter().map(|v| v.trim().parse().ok()).collect(),
+        ExtraKind::Date => values
+            .iter()
+            .map(|v| {
+                let d = derive::dob(v, today);
+                (!d.is_missing() && d.flags & Dob::INVALID == 0).then(|| f64::from(derive::days(d)))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    ExtraColumn {
+        name,
+        kind,
+        term_frequency,
+        codes,
+        values,
+        numbers,
     }
 }
 

@@ -283,126 +283,225 @@ struct Columns<'a> {
 }
 
 impl Columns<'_> {
+    /// The chart as one `<svg>` element: grid, bars, marker, axes.
     fn svg(&self) -> String {
-        let (left, right, top, bottom) = (78.0, 20.0, 34.0, 62.0);
-        let h = 330.0;
-        let pw = W - left - right;
-        let ph = h - top - bottom;
-        let n = self.bars.len().max(1) as f64;
-        let bw = pw / n;
+        let g = ColumnsFrame::new(self.bars.len());
         let max = self.bars.iter().map(|b| b.2).max().unwrap_or(0) as f64;
         let mut s = String::new();
         let _ = write!(
             s,
             r#"<svg id="{id}" class="chart" viewBox="0 0 {W} {h}" role="img" aria-label="{t}"><title>{t}</title>"#,
+            h = g.h,
             id = escape(self.id),
             t = escape(self.title)
         );
-        // y axis: ticks and grid lines.
-        let (scale, ticks): (Box<dyn Fn(f64) -> f64>, Vec<f64>) = if self.log_y {
-            let top_v = 10f64.powf((max.max(1.0)).log10().ceil());
-            let denom = (1.0 + top_v).log10();
-            // No 0 tick: it would sit just under the 1 tick.
-            let mut ticks = Vec::new();
-            let mut t = 1.0;
-            while t <= top_v {
-                ticks.push(t);
-                t *= 10.0;
-            }
-            (Box::new(move |v: f64| (1.0 + v).log10() / denom), ticks)
+        let scale = if self.log_y {
+            YScale::log(max)
         } else {
-            let step = nice_step(max);
-            let top_v = (max / step).ceil().max(1.0) * step;
-            let ticks = (0..=((top_v / step) as usize))
-                .map(|i| i as f64 * step)
-                .collect();
-            (Box::new(move |v: f64| v / top_v), ticks)
+            YScale::linear(max)
         };
-        for t in &ticks {
-            let y = top + ph - scale(*t) * ph;
-            let _ = write!(
-                s,
-                r#"<line class="grid" x1="{left}" y1="{y:.1}" x2="{x2}" y2="{y:.1}"/><text class="tick" x="{tx}" y="{ty:.1}" text-anchor="end">{v}</text>"#,
-                x2 = W - right,
-                tx = left - 6.0,
-                ty = y + 4.0,
-                v = int(*t as u64)
-            );
-        }
-        for (i, (key, label, v, tip)) in self.bars.iter().enumerate() {
-            let bh = scale(*v as f64) * ph;
-            let x = left + i as f64 * bw;
-            let y = top + ph - bh;
-            let gap = if bw > 6.0 { 1.0 } else { 0.0 };
-            let _ = write!(
-                s,
-                r#"<rect class="bar" data-x="{l}" data-value="{v}" x="{x:.2}" y="{y:.2}" width="{w:.2}" height="{bh:.2}" fill="{c}"><title>{tip}</title></rect>"#,
-                l = escape(key),
-                w = (bw - gap).max(0.5),
-                // Bins wholly below the threshold do not link: grey.
-                c = match &self.marker {
-                    Some((pos, _)) if (i + 1) as f64 <= *pos => "#a7b1ba",
-                    _ => PALETTE[0],
-                },
-                tip = escape(tip)
-            );
-            if *v > 0 && bw >= 30.0 {
-                let _ = write!(
-                    s,
-                    r#"<text class="num" x="{cx:.1}" y="{ty:.1}" text-anchor="middle">{n}</text>"#,
-                    cx = x + bw / 2.0,
-                    ty = y - 4.0,
-                    n = int(*v)
-                );
-            } else if *v > 0 && bw >= 9.0 {
-                let (cx, ty) = (x + bw / 2.0 + 3.0, y - 3.0);
-                let _ = write!(
-                    s,
-                    r#"<text class="num small" transform="translate({cx:.1},{ty:.1}) rotate(-90)">{n}</text>"#,
-                    n = int(*v)
-                );
-            }
-            if !label.is_empty() {
-                let _ = write!(
-                    s,
-                    r#"<text class="tick" x="{cx:.1}" y="{ty}" text-anchor="middle">{l}</text>"#,
-                    // A chart with a marker has a continuous x axis: labels
-                    // name bin edges; otherwise they name the bar.
-                    cx = if self.marker.is_some() {
-                        x
-                    } else {
-                        x + bw / 2.0
-                    },
-                    ty = top + ph + 16.0,
-                    l = escape(label)
-                );
-            }
+        g.write_grid(&mut s, &scale);
+        for (i, bar) in self.bars.iter().enumerate() {
+            self.write_bar(&mut s, &g, &scale, i, bar);
         }
         if let Some((pos, label)) = &self.marker {
-            let x = left + pos * bw;
-            let anchor = if x > left + pw * 0.7 { "end" } else { "start" };
-            let tx = if anchor == "end" { x - 5.0 } else { x + 5.0 };
-            let _ = write!(
-                s,
-                r#"<line class="threshold" x1="{x:.2}" y1="{y1}" x2="{x:.2}" y2="{y2}"/><text class="marker" x="{tx:.1}" y="{ty}" text-anchor="{anchor}">{l}</text>"#,
-                y1 = top - 8.0,
-                y2 = top + ph,
-                ty = top - 12.0 + 10.0,
-                l = escape(label)
-            );
+            g.write_marker(&mut s, *pos, label);
         }
+        let (left, top, ph) = (g.left, g.top, g.ph);
         let _ = write!(
             s,
             r#"<line class="axis" x1="{left}" y1="{yb}" x2="{x2}" y2="{yb}"/><line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{yb}"/><text class="label" x="{cx}" y="{ly}" text-anchor="middle">{xl}</text><text class="label" transform="translate(18,{cy}) rotate(-90)" text-anchor="middle">{yl}</text></svg>"#,
             yb = top + ph,
-            x2 = W - right,
-            cx = left + pw / 2.0,
-            ly = h - 14.0,
+            x2 = W - g.right,
+            cx = left + g.pw / 2.0,
+            ly = g.h - 14.0,
             cy = top + ph / 2.0,
             xl = escape(self.x_label),
             yl = escape(self.y_label)
         );
         s
+    }
+
+    /// Bar `i`: its rectangle, its count above it when there is room, and
+    /// its x-axis label.
+    fn write_bar(
+        &self,
+        s: &mut String,
+        g: &ColumnsFrame,
+        scale: &YScale,
+        i: usize,
+        (key, label, v, tip): &(String, String, u64, String),
+    ) {
+        let (top, ph, bw) = (g.top, g.ph, g.bw);
+        let bh = scale.of(*v as f64) * ph;
+        let x = g.left + i as f64 * bw;
+        let y = top + ph - bh;
+        let gap = if bw > 6.0 { 1.0 } else { 0.0 };
+        let _ = write!(
+            s,
+            r#"<rect class="bar" data-x="{l}" data-value="{v}" x="{x:.2}" y="{y:.2}" width="{w:.2}" height="{bh:.2}" fill="{c}"><title>{tip}</title></rect>"#,
+            l = escape(key),
+            w = (bw - gap).max(0.5),
+            // Bins wholly below the threshold do not link: grey.
+            c = match &self.marker {
+                Some((pos, _)) if (i + 1) as f64 <= *pos => "#a7b1ba",
+                _ => PALETTE[0],
+            },
+            tip = escape(tip)
+        );
+        if *v > 0 && bw >= 30.0 {
+            let _ = write!(
+                s,
+                r#"<text class="num" x="{cx:.1}" y="{ty:.1}" text-anchor="middle">{n}</text>"#,
+                cx = x + bw / 2.0,
+                ty = y - 4.0,
+                n = int(*v)
+            );
+        } else if *v > 0 && bw >= 9.0 {
+            let (cx, ty) = (x + bw / 2.0 + 3.0, y - 3.0);
+            let _ = write!(
+                s,
+                r#"<text class="num small" transform="translate({cx:.1},{ty:.1}) rotate(-90)">{n}</text>"#,
+                n = int(*v)
+            );
+        }
+        if !label.is_empty() {
+            let _ = write!(
+                s,
+                r#"<text class="tick" x="{cx:.1}" y="{ty}" text-anchor="middle">{l}</text>"#,
+                // A chart with a marker has a continuous x axis: labels
+                // name bin edges; otherwise they name the bar.
+                cx = if self.marker.is_some() {
+                    x
+                } else {
+                    x + bw / 2.0
+                },
+                ty = top + ph + 16.0,
+                l = escape(label)
+            );
+        }
+    }
+}
+
+/// The geometry of a [`Columns`] chart: margins, plot area and bar width.
+struct ColumnsFrame {
+    left: f64,
+    right: f64,
+    top: f64,
+    /// Height of the whole chart.
+    h: f64,
+    /// Width and height of the plot area.
+    pw: f64,
+    ph: f64,
+    /// Width of one bar.
+    bw: f64,
+}
+
+impl ColumnsFrame {
+    /// The frame of a chart of `bars` bars.
+    fn new(bars: usize) -> ColumnsFrame {
+        let (left, right, top, bottom) = (78.0, 20.0, 34.0, 62.0);
+        let h = 330.0;
+        let pw = W - left - right;
+        let ph = h - top - bottom;
+        let n = bars.max(1) as f64;
+        ColumnsFrame {
+            left,
+            right,
+            top,
+            h,
+            pw,
+            ph,
+            bw: pw / n,
+        }
+    }
+
+    /// The y axis: a grid line and a label per tick.
+    fn write_grid(&self, s: &mut String, scale: &YScale) {
+        let (left, top, ph) = (self.left, self.top, self.ph);
+        for t in &scale.ticks {
+            let y = top + ph - scale.of(*t) * ph;
+            let _ = write!(
+                s,
+                r#"<line class="grid" x1="{left}" y1="{y:.1}" x2="{x2}" y2="{y:.1}"/><text class="tick" x="{tx}" y="{ty:.1}" text-anchor="end">{v}</text>"#,
+                x2 = W - self.right,
+                tx = left - 6.0,
+                ty = y + 4.0,
+                v = int(*t as u64)
+            );
+        }
+    }
+
+    /// A vertical line at `pos` (in bar units) with its label.
+    fn write_marker(&self, s: &mut String, pos: f64, label: &str) {
+        let (left, top) = (self.left, self.top);
+        let x = left + pos * self.bw;
+        let anchor = if x > left + self.pw * 0.7 {
+            "end"
+        } else {
+            "start"
+        };
+        let tx = if anchor == "end" { x - 5.0 } else { x + 5.0 };
+        let _ = write!(
+            s,
+            r#"<line class="threshold" x1="{x:.2}" y1="{y1}" x2="{x:.2}" y2="{y2}"/><text class="marker" x="{tx:.1}" y="{ty}" text-anchor="{anchor}">{l}</text>"#,
+            y1 = top - 8.0,
+            y2 = top + self.ph,
+            ty = top - 12.0 + 10.0,
+            l = escape(label)
+        );
+    }
+}
+
+/// The y axis of a [`Columns`] chart: where a count sits (0 at the bottom,
+/// 1 at the top) and the ticks.
+struct YScale {
+    /// log(1 + v) / `top` when log, else v / `top`.
+    log: bool,
+    top: f64,
+    ticks: Vec<f64>,
+}
+
+impl YScale {
+    /// log(1 + n) up to the power of ten at or above `max`, a tick per power.
+    fn log(max: f64) -> YScale {
+        let top_v = 10f64.powf((max.max(1.0)).log10().ceil());
+        let denom = (1.0 + top_v).log10();
+        // No 0 tick: it would sit just under the 1 tick.
+        let mut ticks = Vec::new();
+        let mut t = 1.0;
+        while t <= top_v {
+            ticks.push(t);
+            t *= 10.0;
+        }
+        YScale {
+            log: true,
+            top: denom,
+            ticks,
+        }
+    }
+
+    /// Linear up to `max` rounded up to a nice step, a tick per step.
+    fn linear(max: f64) -> YScale {
+        let step = nice_step(max);
+        let top_v = (max / step).ceil().max(1.0) * step;
+        let ticks = (0..=((top_v / step) as usize))
+            .map(|i| i as f64 * step)
+            .collect();
+        YScale {
+            log: false,
+            top: top_v,
+            ticks,
+        }
+    }
+
+    /// The height of `v` as a share of the plot's.
+    fn of(&self, v: f64) -> f64 {
+        if self.log {
+            (1.0 + v).log10() / self.top
+        } else {
+            v / self.top
+        }
     }
 }
 

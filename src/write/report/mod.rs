@@ -6,10 +6,11 @@ pub mod html;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use html::{ReportData, RuleRow};
+use html::{self as h, ClusterRow, ConflictRow, RecordValues, ReportData, RuleRow};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::flags::{Flag, FlagKind};
 use crate::normalize::date::Date;
 use crate::output::AtomicFile;
 use crate::score::scorer::ScoredPair;
@@ -28,23 +29,90 @@ pub(crate) fn report_body(
     pairs: &[ScoredPair],
     clusters: &crate::cluster::Clusters,
     link_w: f64,
-    flags: &[crate::flags::Flag],
+    flags: &[Flag],
     weight: &(dyn Fn(RecordId, RecordId) -> f64 + Sync),
     link: bool,
     show_values: bool,
     cluster_name: &dyn Fn(RecordId) -> String,
 ) -> ReportData {
-    use crate::flags::FlagKind;
-    use crate::write::report::html::{self as h, ClusterRow, ConflictRow, RecordValues};
-    let shown_id = |r: RecordId| {
-        if link {
-            format!("{}:{}", store.source_name(r), store.record_id(r))
+    let ids = ShownIds { store, link };
+    // The records the tables name, for their values.
+    let mut shown: Vec<RecordId> = Vec::new();
+    let largest_clusters = largest_clusters(store, clusters, cluster_name, &ids, &mut shown);
+    let conflicts = conflict_rows(&strongest_conflicts(store, flags, weight), &ids, &mut shown);
+    shown.sort_by(|&a, &b| record_key(store, a).cmp(&record_key(store, b)));
+    shown.dedup();
+    let values = show_values.then(|| {
+        shown
+            .iter()
+            .map(|&r| (ids.of(r), record_values(store, r)))
+            .collect()
+    });
+    let roots = (0..store.len()).filter(|&i| clusters.representative[i] as usize == i);
+    ReportData {
+        weights: h::Histogram::from_weights(pairs.iter().map(|p| p.weight), link_w),
+        cluster_sizes: h::size_distribution(roots.map(|i| u64::from(clusters.size[i]))),
+        largest_clusters,
+        conflicts,
+        values,
+        ..ReportData::default()
+    }
+}
+
+/// A record's id as the report shows it: `source:id` in link mode.
+struct ShownIds<'a> {
+    store: &'a RecordStore,
+    link: bool,
+}
+
+impl ShownIds<'_> {
+    /// The shown id of record `r`.
+    fn of(&self, r: RecordId) -> String {
+        if self.link {
+            format!("{}:{}", self.store.source_name(r), self.store.record_id(r))
         } else {
-            store.record_id(r).to_owned()
+            self.store.record_id(r).to_owned()
         }
-    };
-    let roots = || (0..store.len()).filter(|&i| clusters.representative[i] as usize == i);
-    let mut top: Vec<usize> = roots().filter(|&i| clusters.size[i] > 1).collect();
+    }
+}
+
+/// The order records are listed in: by record id, then source.
+fn record_key(store: &RecordStore, r: RecordId) -> (&str, u8) {
+    (store.record_id(r), store.source[r.index()])
+}
+
+/// The rows of the largest clusters table, with their first members; the
+/// members shown are appended to `shown`.
+fn largest_clusters(
+    store: &RecordStore,
+    clusters: &crate::cluster::Clusters,
+    cluster_name: &dyn Fn(RecordId) -> String,
+    ids: &ShownIds<'_>,
+    shown: &mut Vec<RecordId>,
+) -> Vec<ClusterRow> {
+    let top = top_clusters(store, clusters);
+    let members = top_members(clusters, &top);
+    top.iter()
+        .zip(members)
+        .map(|(&rep, mut m)| {
+            m.sort_by(|&a, &b| record_key(store, a).cmp(&record_key(store, b)));
+            m.truncate(h::MAX_MEMBERS);
+            shown.extend(&m);
+            ClusterRow {
+                cluster_id: cluster_name(RecordId(rep as u32)),
+                size: u64::from(clusters.size[rep]),
+                members: m.into_iter().map(|r| ids.of(r)).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The representatives of the TOP_CLUSTERS largest clusters of more than
+/// one record, largest first.
+fn top_clusters(store: &RecordStore, clusters: &crate::cluster::Clusters) -> Vec<usize> {
+    let mut top: Vec<usize> = (0..store.len())
+        .filter(|&i| clusters.representative[i] as usize == i && clusters.size[i] > 1)
+        .collect();
     // Largest first; equal sizes by cluster id, so the table is the same at any thread count.
     let largest_first = |&x: &usize, &y: &usize| {
         let (a, b) = (RecordId(x as u32), RecordId(y as u32));
@@ -59,6 +127,11 @@ pub(crate) fn report_body(
         top.truncate(h::TOP_CLUSTERS);
     }
     top.sort_by(largest_first);
+    top
+}
+
+/// The records of each cluster of `top` (representatives), in record order.
+fn top_members(clusters: &crate::cluster::Clusters, top: &[usize]) -> Vec<Vec<RecordId>> {
     let slot: HashMap<u32, usize> = top
         .iter()
         .enumerate()
@@ -75,44 +148,34 @@ pub(crate) fn report_body(
             members[k].push(RecordId(i as u32));
         }
     }
-    let mut shown: Vec<RecordId> = Vec::new();
-    let largest_clusters = top
-        .iter()
-        .zip(members)
-        .map(|(&rep, mut m)| {
-            m.sort_by(|&a, &b| {
-                (store.record_id(a), store.source[a.index()])
-                    .cmp(&(store.record_id(b), store.source[b.index()]))
-            });
-            m.truncate(h::MAX_MEMBERS);
-            shown.extend(&m);
-            ClusterRow {
-                cluster_id: cluster_name(RecordId(rep as u32)),
-                size: u64::from(clusters.size[rep]),
-                members: m.into_iter().map(shown_id).collect(),
-            }
-        })
-        .collect();
-    // The strongest conflicts: pair flags, the model's evidence strongest
-    // first — a cut pair the model wanted to link (high weight), a shared
-    // number the model says two people hold (low weight) — ties by ids.
+    members
+}
+
+/// The strongest conflicts: pair flags, the model's evidence strongest
+/// first — a cut pair the model wanted to link (high weight), a shared
+/// number the model says two people hold (low weight) — ties by ids, at
+/// most MAX_CONFLICTS, each with its pair's weight.
+fn strongest_conflicts<'f>(
+    store: &RecordStore,
+    flags: &'f [Flag],
+    weight: &(dyn Fn(RecordId, RecordId) -> f64 + Sync),
+) -> Vec<(f64, &'f Flag)> {
     // Each pair flag's weight scored in parallel (0.22 M pair flags at 10 M
     // records), then the strongest MAX_CONFLICTS selected and only those
     // sorted. The order is total: pair flags with equal ids differ only in
     // detail, last in the flags' own order.
-    let mut conflict_flags: Vec<(f64, &crate::flags::Flag)> = flags
+    let mut conflict_flags: Vec<(f64, &Flag)> = flags
         .par_iter()
         .filter(|f| f.kind.is_pair())
         .filter_map(|f| f.other.map(|o| (weight(f.record, o), f)))
         .collect();
     let strength = |w: f64, k: FlagKind| if k == FlagKind::SharedId { -w } else { w };
-    let strongest_first = |(wx, x): &(f64, &crate::flags::Flag),
-                           (wy, y): &(f64, &crate::flags::Flag)| {
+    let strongest_first = |(wx, x): &(f64, &Flag), (wy, y): &(f64, &Flag)| {
         strength(*wy, y.kind)
             .total_cmp(&strength(*wx, x.kind))
             .then_with(|| x.kind.as_str().cmp(y.kind.as_str()))
             .then_with(|| {
-                let key = |f: &crate::flags::Flag| {
+                let key = |f: &Flag| {
                     let o = f.other.expect("pair flags have a second record");
                     (
                         store.record_id(f.record),
@@ -130,7 +193,16 @@ pub(crate) fn report_body(
         conflict_flags.truncate(h::MAX_CONFLICTS);
     }
     conflict_flags.sort_by(strongest_first);
-    let conflicts: Vec<ConflictRow> = conflict_flags
+    conflict_flags
+}
+
+/// The rows of the conflicts table; their records are appended to `shown`.
+fn conflict_rows(
+    conflict_flags: &[(f64, &Flag)],
+    ids: &ShownIds<'_>,
+    shown: &mut Vec<RecordId>,
+) -> Vec<ConflictRow> {
+    conflict_flags
         .iter()
         .map(|&(w, f)| {
             let o = f.other.expect("pair flags have a second record");
@@ -138,57 +210,38 @@ pub(crate) fn report_body(
             shown.push(o);
             ConflictRow {
                 kind: f.kind.as_str().to_owned(),
-                record_ids: vec![shown_id(f.record), shown_id(o)],
+                record_ids: vec![ids.of(f.record), ids.of(o)],
                 weight: Some(w),
                 detail: f.detail.to_owned(),
             }
         })
-        .collect();
-    shown.sort_by(|&a, &b| {
-        (store.record_id(a), store.source[a.index()])
-            .cmp(&(store.record_id(b), store.source[b.index()]))
-    });
-    shown.dedup();
-    let values = show_values.then(|| {
-        shown
-            .iter()
-            .map(|&r| {
-                let name = store
-                    .name_entry(r)
-                    .map_or(String::new(), |n| store.names.token(n.canonical).to_owned());
-                let d = store.dob[r.index()];
-                let date_of_birth = match (d.year, d.month, d.day) {
-                    (0, _, _) => String::new(),
-                    (y, 0, _) => format!("{y:04}"),
-                    (y, m, 0) => format!("{y:04}-{m:02}"),
-                    (y, m, d) => format!("{y:04}-{m:02}-{d:02}"),
-                };
-                let code = store.province[r.index()];
-                let province = match code {
-                    0 => String::new(),
-                    c if c >= 1000 => crate::normalize::province::unit(
-                        crate::normalize::province::UnitId(c - 1000),
-                    )
-                    .map_or(String::new(), |u| u.name.to_owned()),
-                    c => crate::normalize::province::by_code(c)
-                        .map_or(String::new(), |p| p.name.to_owned()),
-                };
-                let v = RecordValues {
-                    name,
-                    date_of_birth,
-                    province,
-                };
-                (shown_id(r), v)
-            })
-            .collect()
-    });
-    h::ReportData {
-        weights: h::Histogram::from_weights(pairs.iter().map(|p| p.weight), link_w),
-        cluster_sizes: h::size_distribution(roots().map(|i| u64::from(clusters.size[i]))),
-        largest_clusters,
-        conflicts,
-        values,
-        ..h::ReportData::default()
+        .collect()
+}
+
+/// Record `r`'s normalized name, date of birth and province, as shown.
+fn record_values(store: &RecordStore, r: RecordId) -> RecordValues {
+    let name = store
+        .name_entry(r)
+        .map_or(String::new(), |n| store.names.token(n.canonical).to_owned());
+    let d = store.dob[r.index()];
+    let date_of_birth = match (d.year, d.month, d.day) {
+        (0, _, _) => String::new(),
+        (y, 0, _) => format!("{y:04}"),
+        (y, m, 0) => format!("{y:04}-{m:02}"),
+        (y, m, d) => format!("{y:04}-{m:02}-{d:02}"),
+    };
+    let province = match store.province[r.index()] {
+        0 => String::new(),
+        c if c >= 1000 => {
+            crate::normalize::province::unit(crate::normalize::province::UnitId(c - 1000))
+                .map_or(String::new(), |u| u.name.to_owned())
+        }
+        c => crate::normalize::province::by_code(c).map_or(String::new(), |p| p.name.to_owned()),
+    };
+    RecordValues {
+        name,
+        date_of_birth,
+        province,
     }
 }
 
