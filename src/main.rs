@@ -38,6 +38,12 @@ struct Cli {
     /// No progress output.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Permission bits (octal) of every file created: outputs, the run
+    /// index, temporary files, generated data. Outputs hold personal data:
+    /// the default 600 lets only the owner read them; 640 lets the group
+    /// read. Directories get search (x) where reading is allowed.
+    #[arg(long, global = true, default_value = "600", value_parser = parse_mode)]
+    mode: u32,
     #[command(subcommand)]
     command: Command,
 }
@@ -254,6 +260,18 @@ struct ExplainArgs {
     id2: String,
 }
 
+fn parse_mode(s: &str) -> std::result::Result<u32, String> {
+    u32::from_str_radix(s, 8)
+        .ok()
+        .filter(|m| m & !0o666 == 0 && m & 0o600 == 0o600)
+        .ok_or_else(|| {
+            format!(
+                "'{s}' is not a file mode: give octal read/write bits that include the owner's, \
+                 e.g. 600 (owner only, the default), 640 (group may read)"
+            )
+        })
+}
+
 fn parse_as_of(s: &Option<String>) -> Result<Date> {
     match s {
         None => Ok(Date::today()),
@@ -313,6 +331,10 @@ fn main() -> ExitCode {
         default_hook(info);
     }));
     let cli = Cli::parse();
+    if let Err(e) = dinhdanh::output::set_file_mode(cli.mode) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let threads = cli.threads;
     if let Err(e) = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

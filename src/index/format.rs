@@ -63,7 +63,7 @@ pub(super) fn write_iter<T: Le>(
 ) -> Result<()> {
     const CHUNK: usize = 64 * 1024;
     let path = dir.join(name);
-    let mut f = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    let mut f = crate::output::create_file(&path).map_err(|e| Error::io(&path, e))?;
     let mut buf = Vec::with_capacity(CHUNK * T::SIZE);
     for x in data {
         x.put(&mut buf);
@@ -78,7 +78,9 @@ pub(super) fn write_iter<T: Le>(
 /// Writes a file of bytes as they are.
 pub(super) fn write_bytes(dir: &Path, name: &str, data: &[u8]) -> Result<()> {
     let path = dir.join(name);
-    std::fs::write(&path, data).map_err(|e| Error::io(&path, e))
+    crate::output::create_file(&path)
+        .and_then(|mut f| f.write_all(data))
+        .map_err(|e| Error::io(&path, e))
 }
 
 /// The error for an index file that does not decode or fails a check.
@@ -183,7 +185,7 @@ pub(super) fn write_strings<'a>(
     items: impl Iterator<Item = &'a str> + Clone,
 ) -> Result<()> {
     let path = dir.join(format!("{name}.bytes"));
-    let f = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    let f = crate::output::create_file(&path).map_err(|e| Error::io(&path, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, f);
     for s in items.clone() {
         w.write_all(s.as_bytes()).map_err(|e| Error::io(&path, e))?;

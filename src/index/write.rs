@@ -87,10 +87,11 @@ impl PendingIndex {
     pub fn commit(mut self) -> Result<()> {
         let tmp = self.tmp.take().expect("commit is called once").keep();
         if self.dest.exists() {
-            let old = tempfile::Builder::new()
-                .prefix(".dinhdanh-old-index-")
-                .tempdir_in(self.dest.parent().unwrap_or(Path::new(".")))
-                .map_err(|e| Error::io(&self.dest, e))?;
+            let old = crate::output::temp_dir_in(
+                self.dest.parent().unwrap_or(Path::new(".")),
+                ".dinhdanh-old-index-",
+            )
+            .map_err(|e| Error::io(&self.dest, e))?;
             let old_path = old.path().join("index");
             std::fs::rename(&self.dest, &old_path).map_err(|e| Error::io(&self.dest, e))?;
             std::fs::rename(&tmp, &self.dest).map_err(|e| Error::io(&self.dest, e))?;
@@ -115,9 +116,7 @@ pub fn write_index_with(
     c: &IndexContents<'_>,
     postings: PostingsWrite<'_>,
 ) -> Result<PendingIndex> {
-    let tmp = tempfile::Builder::new()
-        .prefix(".dinhdanh-index-")
-        .tempdir_in(run_dir)
+    let tmp = crate::output::temp_dir_in(run_dir, ".dinhdanh-index-")
         .map_err(|e| Error::io(run_dir, e))?;
     // The per-record columns: a new base of every record (`Full`) with empty
     // delta files, or (`Layered`) the previous base's files linked and this
@@ -564,7 +563,10 @@ impl<'a> Writer<'a> {
 fn link_or_copy(from: &Path, to: &Path, name: &str) -> Result<()> {
     let (src, dst) = (from.join(name), to.join(name));
     if std::fs::hard_link(&src, &dst).is_err() {
+        // A copy takes the source's mode: give it this run's.
         std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
+        crate::output::set_mode(&dst, crate::output::file_mode())
+            .map_err(|e| Error::io(&dst, e))?;
     }
     Ok(())
 }

@@ -217,9 +217,7 @@ fn check_inputs(opts: &RunOptions) -> Result<()> {
 fn postings_dir(opts: &RunOptions) -> Result<Option<tempfile::TempDir>> {
     match opts.mode {
         Mode::Dedupe => Ok(Some(
-            tempfile::Builder::new()
-                .prefix(".dinhdanh-postings-")
-                .tempdir_in(&opts.out)
+            crate::output::temp_dir_in(&opts.out, ".dinhdanh-postings-")
                 .map_err(|e| Error::io(&opts.out, e))?,
         )),
         Mode::Link => Ok(None),
