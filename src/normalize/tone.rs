@@ -7,6 +7,10 @@
 //! is written the same in both and is left alone. Rules after the Launchpad
 //! Vietnamese spelling guide (see DOMAIN.md §2).
 //!
+//! After "qu" the u belongs to the onset and never carries the tone, in
+//! either style: a tone written on it (Qúy, qùynh) moves to the next vowel
+//! (Quý, quỳnh).
+//!
 //! Cost: one pass over the input; no allocation unless a syllable moves.
 
 use std::borrow::Cow;
@@ -86,6 +90,26 @@ fn restyle_syllable(syl: &str, style: Style) -> Option<String> {
     if onset == 1 && (qu || gi) {
         onset = 2;
     }
+    // After "qu" the u is part of the onset: a tone written on it belongs
+    // on the next vowel, in both styles (Qúy → Quý, qùynh → quỳnh).
+    if qu && onset == 2 && n > 2 {
+        if let (Some(u), Some(next)) = (vowels[1], vowels[2]) {
+            if u.tone != 0 && next.tone == 0 {
+                let mut out = String::with_capacity(syl.len() + 2);
+                out.push(chars[0]);
+                out.push(Vowel { tone: 0, ..u }.to_char());
+                out.push(
+                    Vowel {
+                        tone: u.tone,
+                        ..next
+                    }
+                    .to_char(),
+                );
+                out.extend(&chars[3..]);
+                return Some(out);
+            }
+        }
+    }
     // Exactly two vowels and nothing after them: an open syllable.
     if n != onset + 2 || vowels[onset].is_none() || vowels[onset + 1].is_none() {
         return None;
@@ -129,6 +153,25 @@ fn restyle_syllable(syl: &str, style: Style) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tone_on_the_u_of_qu_moves_to_the_next_vowel_in_both_styles() {
+        // Written by hand from the rule: the u of "qu" is onset.
+        for (input, want) in [
+            ("Qúy", "Quý"),
+            ("qùynh", "quỳnh"),
+            ("QÚY", "QUÝ"),
+            ("qúa", "quá"),
+            ("qủê", "quể"),
+        ] {
+            assert_eq!(to_old_style(input), want, "old style of {input}");
+            assert_eq!(to_new_style(input), want, "new style of {input}");
+        }
+        // Already right, or not after q: unchanged.
+        for same in ["Quý", "quỳnh", "Thủy", "Úy", "quy"] {
+            assert!(matches!(to_old_style(same), Cow::Borrowed(_)), "{same}");
+        }
+    }
 
     #[test]
     fn moves_tone_in_oa_oe_uy_open_syllables() {
